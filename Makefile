@@ -1,0 +1,78 @@
+# Vägvisaren. The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON311 ?= python3.11
+RASA_PYTHON_VERSION ?= 3.10.13
+VENV := .venv
+RASA_VENV := .venv-rasa
+APP_STAMP := $(VENV)/.installed
+RASA_STAMP := $(RASA_VENV)/.installed
+MODEL := models/vagvisaren.tar.gz
+# pip prints one "is ignored" warning per missing local mirror folder: noise, not news.
+PIP_QUIET := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# `rasa data validate` / `rasa test` read endpoints.yml, whose values come from the environment.
+export VAGVISAREN_ACTION_URL ?= http://127.0.0.1:5055/webhook
+export VAGVISAREN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
+
+.PHONY: help setup train run test validate lint story-test clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+# --- environments: rebuilt only when missing or when their requirements change ----------
+$(APP_STAMP): requirements/torch.txt requirements/app.txt pyproject.toml
+	@echo "==> Creating $(VENV) (Python 3.11: actions, gateway, tests)"
+	test -x $(VENV)/bin/python || $(PYTHON311) -m venv $(VENV)
+	# torch first, from the local CPU wheel, so that nothing pulls a CUDA build
+	$(VENV)/bin/pip install -q -r requirements/torch.txt $(PIP_QUIET)
+	$(VENV)/bin/pip install -q -r requirements/torch.txt -r requirements/app.txt $(PIP_QUIET)
+	$(VENV)/bin/pip install -q --no-deps -e . $(PIP_QUIET)
+	touch $@
+
+$(RASA_STAMP): requirements/rasa.txt
+	@echo "==> Creating $(RASA_VENV) (Python $(RASA_PYTHON_VERSION): Rasa server)"
+	test -x $(RASA_VENV)/bin/python || PYENV_VERSION=$(RASA_PYTHON_VERSION) python3.10 -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q -r requirements/rasa.txt $(PIP_QUIET)
+	touch $@
+
+setup: $(APP_STAMP) $(RASA_STAMP) ## Create both virtual environments
+
+# --- model: retrained only when data/, domain.yml or config.yml change --------------------
+$(MODEL): $(RASA_STAMP) $(TRAINING_INPUTS)
+	@echo "==> Training the model"
+	mkdir -p models var
+	$(RASA_VENV)/bin/rasa train --fixed-model-name vagvisaren --out models.new
+	rm -rf models && mv models.new models
+
+train: $(MODEL) ## Train the Rasa model if its inputs changed
+
+validate: $(RASA_STAMP) ## rasa data validate
+	$(RASA_VENV)/bin/rasa data validate --domain domain.yml --data data
+
+# --- the two commands -------------------------------------------------------------------
+run: setup train ## Serve the chat on http://127.0.0.1:8000 (Ctrl-C stops everything)
+	mkdir -p var
+	$(VENV)/bin/python -m bot.stack run
+
+story-test: $(MODEL)
+	$(RASA_VENV)/bin/rasa test core --stories tests/ --model $(MODEL) \
+		--fail-on-prediction-errors --out var/results
+
+test: setup validate train lint story-test ## Validate data, train, run story tests and pytest
+	$(VENV)/bin/python -m pytest
+
+lint: $(APP_STAMP) ## ruff
+	$(VENV)/bin/ruff check bot actions tests
+
+clean: ## Remove environments, models and local state
+	rm -rf $(VENV) $(RASA_VENV) models models.new var .rasa

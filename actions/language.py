@@ -1,0 +1,39 @@
+"""`action_set_language`: keeps the `language` and `plain_language` slots right on every turn.
+
+It is the custom slot mapping of both slots, so Rasa's `action_extract_slots` runs it after
+every user message, inside forms too, without a rule per intent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.language import choose_language, plain_language_requested
+
+
+class ActionSetLanguage(Action):
+    """Sets `language` from widget metadata or a confident detection; never flips on "ok"."""
+
+    def name(self) -> str:
+        return "action_set_language"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = tracker.latest_message or {}
+        metadata = message.get("metadata") or {}
+        decision = choose_language(
+            message.get("text") or "", tracker.get_slot("language"), metadata.get("language")
+        )
+        events: list[EventType] = []
+        if decision.source != "kept":
+            events.append(SlotSet("language", decision.language))
+        intent = (message.get("intent") or {}).get("name")
+        plain = plain_language_requested(metadata.get("plain_language"), intent)
+        if plain is not None and plain != tracker.get_slot("plain_language"):
+            events.append(SlotSet("plain_language", plain))
+        return events

@@ -1,0 +1,1 @@
+"""Vägvisaren: career-guidance assistant library (knowledge base, matching, geography, gateway)."""

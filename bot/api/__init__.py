@@ -1,0 +1,1 @@
+"""The FastAPI gateway: the public edge in front of Rasa and the action server."""

@@ -1,0 +1,232 @@
+"""Starts and stops the three processes: Rasa server, action server and FastAPI gateway.
+
+`make run` uses it on the fixed ports; the end-to-end tests use it on free loopback ports.
+Each service runs in its own process group so that Ctrl-C or a test teardown stops it cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import typer
+
+from bot.settings import ROOT, get_settings
+
+MODEL = ROOT / "models" / "vagvisaren.tar.gz"
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+APP_PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for tests that run beside `make run`."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Ports:
+    rasa: int
+    actions: int
+    gateway: int
+
+    @classmethod
+    def default(cls) -> Ports:
+        s = get_settings()
+        return cls(s.rasa_port, s.action_port, s.gateway_port)
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(free_port(), free_port(), free_port())
+
+
+@dataclass
+class Stack:
+    """The running services of one assistant instance, with their logs under `var_dir`."""
+
+    ports: Ports
+    var_dir: Path
+    model: Path = MODEL
+    host: str = "127.0.0.1"
+    token: str = field(default_factory=lambda: get_settings().rasa_token)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.ports.rasa}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.ports.actions}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.host}:{self.ports.gateway}"
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.var_dir / "tracker.db"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "VAGVISAREN_ACTION_URL": f"{self.action_url}/webhook",
+                "VAGVISAREN_TRACKER_DB": str(self.tracker_db),
+                "VAGVISAREN_RASA_URL": self.rasa_url,
+                "VAGVISAREN_ACTION_SERVER_URL": self.action_url,
+                "VAGVISAREN_RASA_TOKEN": self.token,
+                "VAGVISAREN_VAR_DIR": str(self.var_dir),
+                "SANIC_HOST": self.host,
+                "RASA_TELEMETRY_ENABLED": "false",
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+                "HF_HUB_OFFLINE": "1",
+                "TRANSFORMERS_OFFLINE": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    def commands(self) -> dict[str, list[str]]:
+        return {
+            "actions": [
+                str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
+                "--port", str(self.ports.actions),
+            ],
+            "rasa": [
+                str(RASA_BIN), "run", "--enable-api", "--auth-token", self.token,
+                "--interface", self.host, "--port", str(self.ports.rasa),
+                "--model", str(self.model), "--endpoints", str(ROOT / "endpoints.yml"),
+                "--credentials", str(ROOT / "credentials.yml"),
+            ],
+            "gateway": [
+                str(APP_PYTHON), "-m", "uvicorn", "bot.api.app:app",
+                "--host", self.host, "--port", str(self.ports.gateway), "--log-level", "warning",
+            ],
+        }
+
+    def health_urls(self) -> dict[str, str]:
+        return {
+            "actions": f"{self.action_url}/health",
+            "rasa": f"{self.rasa_url}/status?token={self.token}",
+            "gateway": f"{self.gateway_url}/healthz",
+        }
+
+    def start(self, names: Iterable[str] = ("actions", "rasa", "gateway")) -> None:
+        """Start the named services in the background; logs go to var_dir/<name>.log."""
+        if not self.model.exists():
+            raise FileNotFoundError(f"No trained model at {self.model}: run `make train` first.")
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        commands = self.commands()
+        for name in names:
+            log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+            self.procs[name] = subprocess.Popen(
+                commands[name], cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, names: Iterable[str] | None = None, timeout: float = 180.0) -> None:
+        """Block until each service answers its health URL; fail fast if one dies."""
+        urls = self.health_urls()
+        pending = list(names or self.procs)
+        deadline = time.monotonic() + timeout
+        while pending:
+            name = pending[0]
+            proc = self.procs[name]
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.log(name)}")
+            try:
+                if httpx.get(urls[name], timeout=2.0).status_code == 200:
+                    pending.pop(0)
+                    continue
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} not ready after {timeout:.0f}s; see {self.log(name)}")
+            time.sleep(0.3)
+
+    def log(self, name: str) -> Path:
+        return self.var_dir / f"{name}.log"
+
+    def stop(self, names: Iterable[str] | None = None, timeout: float = 15.0) -> None:
+        """SIGTERM each process group, then SIGKILL whatever is still alive."""
+        for name in list(names or self.procs):
+            proc = self.procs.pop(name, None)
+            if proc is None or proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            except ProcessLookupError:
+                pass
+
+
+cli = typer.Typer(add_completion=False, help=__doc__)
+
+
+@cli.command()
+def run() -> None:
+    """Serve the assistant on the default ports until Ctrl-C."""
+    settings = get_settings()
+    stack = Stack(Ports.default(), settings.var_dir)
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            print("\nStopping Vägvisaren…", flush=True)
+            stack.stop()
+            sys.exit(0)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print("Starting the action server, Rasa and the gateway (Rasa takes ~20 s to load)…")
+    stack.start()
+    try:
+        stack.wait_ready()
+    except (RuntimeError, TimeoutError) as err:
+        print(f"Start-up failed: {err}", file=sys.stderr)
+        stack.stop()
+        raise typer.Exit(1) from err
+    print(
+        f"\nVägvisaren is running.\n  Open the chat:   {stack.gateway_url}/\n"
+        f"  Rasa REST:       {stack.rasa_url}/webhooks/rest/webhook\n"
+        f"  Action server:   {stack.action_url}\n  Logs:            {settings.var_dir}/*.log\n"
+        "Press Ctrl-C to stop.",
+        flush=True,
+    )
+    while True:
+        for name, proc in list(stack.procs.items()):
+            if proc.poll() is not None:
+                print(f"{name} stopped unexpectedly; see {stack.log(name)}", file=sys.stderr)
+                stack.stop()
+                raise typer.Exit(1)
+        time.sleep(1)
+
+
+@cli.command()
+def check() -> None:
+    """Exit 0 when the services on the default ports are healthy (for scripts)."""
+    stack = Stack(Ports.default(), get_settings().var_dir)
+    for name, url in stack.health_urls().items():
+        status = httpx.get(url, timeout=3.0).status_code
+        print(f"{name}: {status}")
+
+
+if __name__ == "__main__":
+    cli()

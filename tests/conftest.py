@@ -1,0 +1,40 @@
+"""Shared fixtures. `stack` starts the real Rasa server, action server and gateway."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.settings import ROOT
+from bot.stack import MODEL, Ports, Stack
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict:
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One real stack for the whole session, on free loopback ports with its own SQLite files."""
+    if not MODEL.exists():
+        pytest.fail(f"No trained model at {MODEL}: `make test` trains it before pytest.")
+    var_dir: Path = tmp_path_factory.mktemp("stack-var")
+    running = Stack(Ports.free(), var_dir)
+    running.start()
+    try:
+        running.wait_ready(timeout=240)
+        yield running
+    finally:
+        running.stop()
+        for name in ("actions", "rasa", "gateway"):
+            log = running.log(name)
+            if log.exists():
+                tail = log.read_text(errors="replace")[-3000:]
+                print(f"\n----- {name}.log (tail) -----\n{tail}")

@@ -1,0 +1,43 @@
+"""The rasa_sdk actions, run on real Tracker objects as the action server builds them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.language import ActionSetLanguage
+
+
+def _tracker(text: str, slots: dict[str, Any], metadata: dict[str, Any] | None = None,
+             intent: str = "help") -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
+              "metadata": metadata or {}}
+    return Tracker("pupil-1", slots, latest, [], False, None, {}, "action_listen")
+
+
+def _run(tracker: Tracker) -> list[dict[str, Any]]:
+    return ActionSetLanguage().run(CollectingDispatcher(), tracker, {})
+
+
+def test_sets_detected_language() -> None:
+    events = _run(_tracker("Moi! Mitä sä osaat?", {"language": "sv", "plain_language": False}))
+    assert {"event": "slot", "name": "language", "value": "fi"}.items() <= events[0].items()
+
+
+def test_keeps_language_on_short_message() -> None:
+    assert _run(_tracker("ok", {"language": "da", "plain_language": False})) == []
+
+
+def test_metadata_sets_language_and_plain_mode() -> None:
+    events = _run(_tracker("hej", {"language": "sv", "plain_language": False},
+                           {"language": "da", "plain_language": True}))
+    values = {e["name"]: e["value"] for e in events}
+    assert values == {"language": "da", "plain_language": True}
+
+
+def test_plain_language_intent_turns_plain_mode_on() -> None:
+    events = _run(_tracker("jag lär mig svenska", {"language": "sv", "plain_language": False},
+                           intent="ask_plain_language"))
+    assert {e["name"]: e["value"] for e in events}["plain_language"] is True

@@ -1,0 +1,101 @@
+"""End to end: the real Rasa server, action server and gateway, over HTTP on loopback."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from bot.language import detect
+from bot.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+CONVERSATIONS = {
+    "sv": ["Hej! Vad kan du hjälpa mig med?", "tack så mycket", "hej då"],
+    "fi": ["Moi! Mitä sä osaat?", "kiitos paljon", "moikka"],
+    "da": ["Hej, hvad kan du hjælpe mig med?", "tusind tak", "farvel"],
+}
+
+
+def _texts_by_language(domain: dict) -> dict[str, set[str]]:
+    texts: dict[str, set[str]] = {"sv": set(), "fi": set(), "da": set()}
+    for variations in domain["responses"].values():
+        for variation in variations:
+            condition = {c["name"]: c["value"] for c in variation.get("condition", [])}
+            if "text" in variation and condition.get("language") in texts:
+                texts[condition["language"]].add(variation["text"])
+    return texts
+
+
+def _rest(stack: Stack, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
+    body = {"sender": sender, "message": message, "metadata": metadata or {}}
+    reply = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+    reply.raise_for_status()
+    return reply.json()
+
+
+def _tracker(stack: Stack, sender: str) -> dict:
+    url = f"{stack.rasa_url}/conversations/{sender}/tracker"
+    reply = httpx.get(url, params={"token": stack.token}, timeout=10)
+    reply.raise_for_status()
+    return reply.json()
+
+
+@pytest.mark.parametrize("language", ["sv", "fi", "da"])
+def test_short_conversation_in_each_language(stack: Stack, domain: dict, language: str) -> None:
+    texts = _texts_by_language(domain)
+    others = set().union(*(texts[lang] for lang in texts if lang != language))
+    sender = f"e2e-{language}-{uuid.uuid4().hex[:8]}"
+    for message in CONVERSATIONS[language]:
+        replies = _rest(stack, sender, message)
+        assert replies, f"no reply to {message!r}"
+        for reply in replies:
+            assert reply["text"] in texts[language], f"{reply['text']!r} is not a {language} text"
+            assert reply["text"] not in others
+            assert detect(reply["text"])[0] == language
+    tracker = _tracker(stack, sender)
+    assert tracker["slots"]["language"] == language
+    # Only action_set_language sets the slot: the action server took part in the conversation.
+    language_events = [
+        e for e in tracker["events"] if e["event"] == "slot" and e["name"] == "language"
+    ]
+    assert language_events and language_events[-1]["value"] == language
+
+
+def test_language_stays_on_short_message(stack: Stack, domain: dict) -> None:
+    sender = f"e2e-keep-{uuid.uuid4().hex[:8]}"
+    _rest(stack, sender, "Moi! Mitä sä osaat?")
+    replies = _rest(stack, sender, "ok")
+    assert _tracker(stack, sender)["slots"]["language"] == "fi"
+    assert all(r["text"] in _texts_by_language(domain)["fi"] for r in replies)
+
+
+def test_widget_metadata_sets_language_and_plain_mode(stack: Stack, domain: dict) -> None:
+    sender = f"e2e-meta-{uuid.uuid4().hex[:8]}"
+    replies = _rest(stack, sender, "hej", {"language": "da", "plain_language": True})
+    plain_da = {
+        v["text"]
+        for variations in domain["responses"].values()
+        for v in variations
+        if {"type": "slot", "name": "language", "value": "da"} in v["condition"]
+        and {"type": "slot", "name": "plain_language", "value": True} in v["condition"]
+    }
+    assert replies and all(r["text"] in plain_da for r in replies)
+
+
+def test_gateway_chat_and_health(stack: Stack, domain: dict) -> None:
+    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
+        health = client.get("/healthz").json()
+        assert health == {"status": "ok", "rasa": True, "action_server": True}
+        first = client.post("/api/chat", json={"message": "Hej, hvad kan du hjælpe mig med?"})
+        assert first.status_code == 200
+        body = first.json()
+        assert len(body["session_id"]) >= 16 and not body["degraded"]
+        assert body["messages"][0]["text"] in _texts_by_language(domain)["da"]
+        second = client.post(
+            "/api/chat", json={"session_id": body["session_id"], "message": "tusind tak"}
+        )
+        assert second.json()["session_id"] == body["session_id"]
+        assert client.get("/").status_code == 200
