@@ -1,0 +1,64 @@
+"""Cross-entity checks (unique ids, references that exist), shared by the YAML and CSV loaders.
+
+Problems carry the entity, the record index and the key path, so each caller can point at
+its own file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bot.knowledge.schema import ENTITIES, KnowledgeBase, id_attr
+
+# (entity, attribute) -> entity its ids must exist in
+REFERENCES: dict[tuple[str, str], str] = {
+    ("programmes", "fields"): "fields",
+    ("programmes", "professions"): "professions",
+    ("professions", "fields"): "fields",
+    ("professions", "programmes"): "programmes",
+    ("companies", "municipality"): "places",
+    ("companies", "fields"): "fields",
+    ("visits", "place"): "places",
+    ("visits", "fields"): "fields",
+    ("synonyms", "field"): "fields",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One integrity problem at `entity[index]`, key path `loc`."""
+
+    entity: str
+    index: int
+    loc: tuple[str | int, ...]
+    message: str
+
+
+def check_integrity(kb: KnowledgeBase) -> list[Problem]:
+    """All duplicate ids and dangling references in `kb` (empty list when consistent)."""
+    return list(_duplicates(kb)) + list(_dangling(kb))
+
+
+def _duplicates(kb: KnowledgeBase) -> Iterator[Problem]:
+    for entity in ENTITIES:
+        seen: dict[str, int] = {}
+        key = id_attr(entity)
+        for index, record in enumerate(getattr(kb, entity)):
+            value = getattr(record, key)
+            if value in seen:
+                yield Problem(entity, index, (key,),
+                              f"duplicate {key} '{value}' (first used by record {seen[value] + 1})")
+            seen.setdefault(value, index)
+
+
+def _dangling(kb: KnowledgeBase) -> Iterator[Problem]:
+    ids = {e: {r.id for r in getattr(kb, e)} for e in set(REFERENCES.values())}
+    for (entity, attr), target in REFERENCES.items():
+        for index, record in enumerate(getattr(kb, entity)):
+            value = getattr(record, attr)
+            values = value if isinstance(value, list) else [value]
+            for pos, ref in enumerate(values):
+                if ref not in ids[target]:
+                    loc: tuple[str | int, ...] = (attr, pos) if isinstance(value, list) else (attr,)
+                    yield Problem(entity, index, loc, f"unknown {target[:-1]} id '{ref}' in {attr}")

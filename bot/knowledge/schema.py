@@ -1,0 +1,238 @@
+"""The one pydantic schema for the knowledge base, shared by loader, store, queries and actions.
+
+Every record about a real thing carries `source`; invented demo values are flagged `sample: true`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, StringConstraints, model_validator
+
+T = TypeVar("T")
+
+Lang = Literal["sv", "fi", "da", "en"]
+Country = Literal["SE", "FI", "DK"]
+Level = Literal["upper_secondary_vocational", "upper_secondary_academic", "adult", "higher"]
+TargetGroup = Literal["year8", "adults", "both"]
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Model(BaseModel):
+    """Strict base: unknown keys are errors, so typos in YAML never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(_Model):
+    """Text in Swedish, Finnish and Danish (English optional, for the team and fallbacks)."""
+
+    sv: Text
+    fi: Text
+    da: Text
+    en: Text | None = None
+
+    def get(self, lang: str, fallback: str = "sv") -> str:
+        """Text in `lang`, else in `fallback`, so an answer never comes out empty."""
+        value = getattr(self, lang, None) if lang in ("sv", "fi", "da", "en") else None
+        return value or getattr(self, fallback)
+
+
+class LocalizedEn(Localized):
+    """Localized text where English is required (field labels are shown to the whole team)."""
+
+    en: Text
+
+
+class Record(_Model):
+    """A record with a unique id and the source its facts come from."""
+
+    id: Id
+    source: Text
+
+
+class Field(Record):
+    """A broad field of work (e.g. `electrical`); `riasec` holds Holland code letters."""
+
+    label: LocalizedEn
+    description: LocalizedEn
+    riasec: Annotated[str, StringConstraints(pattern=r"^[RIASEC]{1,3}$")]
+
+
+class Programme(Record):
+    """An education programme in one country, linked to fields and professions by id."""
+
+    country: Country
+    name_official: Text
+    name: Localized
+    code: Text | None = None
+    level: Level
+    specialisations: list[Text] = []
+    fields: list[Id]
+    professions: list[Id] = []
+    description: Localized
+
+
+class Profession(Record):
+    """An occupation; `isco08` is the 4-digit ISCO-08 unit group where known."""
+
+    title: Localized
+    description: Localized
+    fields: list[Id]
+    programmes: list[Id] = []
+    isco08: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = None
+    esco_uri: Text | None = None
+
+
+class Place(Record):
+    """A municipality; `aliases` are names in other languages (Åbo for Turku)."""
+
+    name: Text
+    aliases: list[Text] = []
+    country: Country
+    region: Text
+    lat: float
+    lon: float
+
+    @model_validator(mode="after")
+    def _check_coordinates(self) -> Place:
+        if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
+            raise ValueError(f"coordinates out of range: {self.lat}, {self.lon}")
+        return self
+
+
+class Company(Record):
+    """A real employer located in a place (`municipality` is a place id)."""
+
+    name: Text
+    municipality: Id
+    fields: list[Id]
+    description: Localized
+    website: Text | None = None
+
+
+class Visit(Record):
+    """A study visit or event: either one concrete `date` or recurring `months`."""
+
+    title: Localized
+    host: Text
+    place: Id
+    date: dt.date | None = None
+    months: list[int] = []
+    period: Localized | None = None
+    target_group: TargetGroup
+    capacity: int | None = None
+    signup: Localized
+    fields: list[Id]
+    sample: bool = False
+
+    @model_validator(mode="after")
+    def _check_when(self) -> Visit:
+        if (self.date is None) == (not self.months):
+            raise ValueError("give exactly one of `date` or `months`")
+        if any(not 1 <= m <= 12 for m in self.months):
+            raise ValueError("months must be between 1 and 12")
+        if self.capacity is not None and self.capacity <= 0:
+            raise ValueError("capacity must be positive")
+        return self
+
+    def next_occurrence(self, on_or_after: dt.date) -> dt.date | None:
+        """Next date on/after the day: the concrete date, `on_or_after` itself when it falls in
+        a listed month, else the first day of the next listed month; None when it is over."""
+        if self.date is not None:
+            return self.date if self.date >= on_or_after else None
+        if on_or_after.month in self.months:
+            return on_or_after
+        for step in range(1, 13):
+            month0 = on_or_after.month - 1 + step
+            year, month = on_or_after.year + month0 // 12, month0 % 12 + 1
+            if month in self.months:
+                return dt.date(year, month, 1)
+        return None  # unreachable: months is non-empty
+
+
+class InterestSynonyms(_Model):
+    """Interest words for one field, per language; matched after case/accent folding.
+
+    File format (`interest_synonyms.yml`): a list of rows `{field, sv: [...], fi: [...],
+    da: [...], en: [...]}`, one row per field id.
+    """
+
+    field: Id
+    sv: list[Text]
+    fi: list[Text]
+    da: list[Text]
+    en: list[Text] = []
+    source: Text = "hand-kept by the Vägvisaren team"
+
+
+class KnowledgeBase(_Model):
+    """Everything, validated together; the loader checks references across entities."""
+
+    fields: list[Field]
+    programmes: list[Programme]
+    professions: list[Profession]
+    places: list[Place]
+    companies: list[Company]
+    visits: list[Visit]
+    synonyms: list[InterestSynonyms]
+
+    _index: dict[str, dict[str, BaseModel]] = PrivateAttr(default_factory=dict)
+    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: object, /) -> None:
+        """Build id lookups once, so queries need no linear scans."""
+        for entity in ("fields", "programmes", "professions", "places", "companies", "visits"):
+            self._index[entity] = {r.id: r for r in getattr(self, entity)}
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the data is equal; cached lookups are ignored."""
+        return isinstance(other, KnowledgeBase) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def derived(self, key: str, build: Callable[[KnowledgeBase], T]) -> T:
+        """Memoised value computed from this (immutable) knowledge base, e.g. a search index."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
+
+    def get(self, entity: str, record_id: str) -> BaseModel | None:
+        """Record of `entity` (e.g. "places") with that id, or None."""
+        return self._index[entity].get(record_id)
+
+    def field(self, record_id: str) -> Field | None:
+        return self._index["fields"].get(record_id)  # type: ignore[return-value]
+
+    def programme(self, record_id: str) -> Programme | None:
+        return self._index["programmes"].get(record_id)  # type: ignore[return-value]
+
+    def profession(self, record_id: str) -> Profession | None:
+        return self._index["professions"].get(record_id)  # type: ignore[return-value]
+
+    def place(self, record_id: str) -> Place | None:
+        return self._index["places"].get(record_id)  # type: ignore[return-value]
+
+    def company(self, record_id: str) -> Company | None:
+        return self._index["companies"].get(record_id)  # type: ignore[return-value]
+
+
+# Entity name -> (file name, record model). Order matters for loading and messages.
+ENTITIES: dict[str, tuple[str, type[BaseModel]]] = {
+    "fields": ("fields.yml", Field),
+    "programmes": ("programmes.yml", Programme),
+    "professions": ("professions.yml", Profession),
+    "places": ("places.yml", Place),
+    "companies": ("companies.yml", Company),
+    "visits": ("visits.yml", Visit),
+    "synonyms": ("interest_synonyms.yml", InterestSynonyms),
+}
+
+
+def id_attr(entity: str) -> str:
+    """Attribute that identifies a record of `entity` (synonym rows are keyed by field)."""
+    return "field" if entity == "synonyms" else "id"
