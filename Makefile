@@ -24,7 +24,7 @@ export VAGVISAREN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup train run test validate lint story-test clean
+.PHONY: help setup train run test validate lint story-test eval-nlu clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ test: setup validate train lint story-test ## Validate data, train, run story te
 
 lint: $(APP_STAMP) ## ruff
 	$(VENV)/bin/ruff check bot actions tests
+
+eval-nlu: setup ## Benchmark: NLU accuracy per language, ours vs Rasa's default -> docs/nlu-eval.md
+	$(VENV)/bin/python bench/eval_nlu.py
 
 clean: ## Remove environments, models and local state
 	rm -rf $(VENV) $(RASA_VENV) models models.new var .rasa

@@ -156,6 +156,12 @@ class Stack:
                 raise TimeoutError(f"{name} not ready after {timeout:.0f}s; see {self.log(name)}")
             time.sleep(0.3)
 
+    def restart(self, name: str, timeout: float = 180.0) -> None:
+        """Stop one service and start it again (fault tests, picking up new data)."""
+        self.stop([name])
+        self.start([name])
+        self.wait_ready([name], timeout=timeout)
+
     def log(self, name: str) -> Path:
         return self.var_dir / f"{name}.log"
 

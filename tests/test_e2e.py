@@ -99,3 +99,17 @@ def test_gateway_chat_and_health(stack: Stack, domain: dict) -> None:
         )
         assert second.json()["session_id"] == body["session_id"]
         assert client.get("/").status_code == 200
+
+
+def test_conversation_survives_a_rasa_restart(stack: Stack) -> None:
+    """The SQL tracker store (SQLite under var/) keeps history and slots across restarts."""
+    sender = f"e2e-restart-{uuid.uuid4().hex[:8]}"
+    _rest(stack, sender, "Moi! Mitä sä osaat?")
+    before = _tracker(stack, sender)
+    assert stack.tracker_db.exists()
+    stack.restart("rasa")
+    after = _tracker(stack, sender)
+    assert after["slots"]["language"] == "fi"
+    assert len(after["events"]) >= len(before["events"])
+    user_texts = [e.get("text") for e in after["events"] if e["event"] == "user"]
+    assert "Moi! Mitä sä osaat?" in user_texts

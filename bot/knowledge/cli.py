@@ -88,3 +88,12 @@ def import_(csv_file: Annotated[Path, typer.Argument(help="e.g. programmes.csv")
         err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
     console.print(f"[green]OK[/green]: wrote {target}")
+
+
+@app.command()
+def lookup(directory: DirArg = None) -> None:
+    """Regenerate data/lookups/location.yml (the NLU place lookup table) from places.yml."""
+    from bot.knowledge.nlu_lookup import write
+
+    path = write(_load(directory))
+    console.print(f"Wrote {path}")

@@ -1,0 +1,41 @@
+"""The NLU lookup table of place names, generated from knowledge/places.yml.
+
+It feeds Rasa's RegexFeaturizer, so the entity extractor knows every place the knowledge base
+knows, in every spelling we keep (local name, aliases, and forms without diacritics).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.knowledge.queries import fold
+from bot.knowledge.schema import KnowledgeBase
+from bot.settings import ROOT
+
+LOOKUP_FILE = ROOT / "data" / "lookups" / "location.yml"
+HEADER = (
+    "# Generated from knowledge/places.yml by `python -m bot.knowledge lookup`; do not edit.\n"
+    "# tests/knowledge/test_nlu_lookup.py fails when it is out of date.\n"
+)
+
+
+def location_names(kb: KnowledgeBase) -> list[str]:
+    """Every name of every place, with and without diacritics, lower-cased and sorted."""
+    names: set[str] = set()
+    for place in kb.places:
+        for name in (place.name, *place.aliases):
+            names.add(name.lower())
+            names.add(fold(name))
+    return sorted(names)
+
+
+def render(kb: KnowledgeBase) -> str:
+    lines = [HEADER, 'version: "3.1"', "nlu:", "  - lookup: location", "    examples: |"]
+    lines += [f"      - {name}" for name in location_names(kb)]
+    return "\n".join(lines) + "\n"
+
+
+def write(kb: KnowledgeBase, path: Path = LOOKUP_FILE) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(kb), encoding="utf-8")
+    return path
