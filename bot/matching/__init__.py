@@ -1,0 +1,13 @@
+"""Interest matching: free text (sv/fi/da) -> ranked fields, programmes, jobs and companies."""
+
+from bot.matching.engine import Matcher, get_matcher, match_interests
+from bot.matching.types import (
+    CompanyMatch,
+    FieldMatch,
+    MatchResult,
+    ProfessionMatch,
+    ProgrammeMatch,
+)
+
+__all__ = ["CompanyMatch", "FieldMatch", "MatchResult", "Matcher", "ProfessionMatch",
+           "ProgrammeMatch", "get_matcher", "match_interests"]

@@ -1,0 +1,157 @@
+"""Build the StaticEmbedding model from the project's own data, deterministically.
+
+No multilingual sentence-transformers model is available offline, so we train one: a WordPiece
+tokenizer (tokenizers library) on the knowledge-base texts, synonyms and NLU interest sentences,
+then a mean-pooled static embedding table with MultipleNegativesRankingLoss on
+(interest phrase -> field label + description) pairs in sv, fi and da. Each batch holds one
+anchor per field, so the in-batch negatives are exactly the other fields.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bot.knowledge.schema import KnowledgeBase
+from bot.matching.corpus import (
+    field_text,
+    inputs_hash,
+    nlu_interest_sentences,
+    tokenizer_texts,
+    training_pairs,
+)
+from bot.matching.lexical import LANGS, LexicalIndex
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+log = logging.getLogger(__name__)
+
+SEED, DIM, VOCAB_SIZE, STEPS, LR, SCALE = 13, 128, 4000, 900, 0.05, 20.0
+CROSS_LINGUAL = 0.3  # share of batches whose field texts are in another language
+PARAMS: dict[str, object] = {
+    "seed": SEED, "dim": DIM, "vocab_size": VOCAB_SIZE, "steps": STEPS, "lr": LR,
+    "scale": SCALE, "cross_lingual": CROSS_LINGUAL,
+}
+INFO_FILE = "build-info.json"
+
+
+def model_key(kb: KnowledgeBase, nlu_dir: Path | None = None) -> str:
+    """The hash the model at a path must carry to be up to date."""
+    nlu = nlu_interest_sentences(nlu_dir) if nlu_dir else nlu_interest_sentences()
+    return inputs_hash(kb, nlu, PARAMS)
+
+
+def stored_key(path: Path) -> str | None:
+    """Input hash of the model stored at `path`, or None when there is none."""
+    try:
+        return json.loads((path / INFO_FILE).read_text())["inputs_sha256"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _train_tokenizer(texts: list[str], vocab_size: int):  # -> tokenizers.Tokenizer
+    """Unigram tokenizer (sentencepiece-style pieces such as "moped" + "erna").
+
+    The Unigram trainer is multi-threaded, so its float scores wobble in the last digits from
+    run to run; the learned piece set does not. We round the scores and rebuild the model from
+    the sorted pieces, which makes the tokenizer byte-identical across runs.
+    """
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers
+    from tokenizers.models import Unigram
+    from tokenizers.trainers import UnigramTrainer
+
+    def fresh(model: Unigram) -> Tokenizer:
+        tok = Tokenizer(model)
+        # Same folding as bot.knowledge.queries.fold: case, accents, ø/æ.
+        tok.normalizer = normalizers.Sequence([
+            normalizers.Lowercase(), normalizers.Replace("ø", "o"),
+            normalizers.Replace("æ", "ae"), normalizers.NFKD(), normalizers.StripAccents(),
+        ])
+        tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(),
+                                                     pre_tokenizers.Metaspace()])
+        return tok
+
+    trained = fresh(Unigram())
+    trainer = UnigramTrainer(vocab_size=vocab_size, special_tokens=["[UNK]"], unk_token="[UNK]",
+                             max_piece_length=12, show_progress=False)
+    trained.train_from_iterator(texts, trainer=trainer)
+    pieces = json.loads(trained.to_str())["model"]["vocab"]
+    rest = sorted(((p, round(s, 3)) for p, s in pieces if p != "[UNK]"),
+                  key=lambda x: (-x[1], x[0]))
+    return fresh(Unigram([("[UNK]", 0.0), *rest], unk_id=0, byte_fallback=False))
+
+
+def build_model(kb: KnowledgeBase, out_dir: Path, nlu_dir: Path | None = None) -> Path:
+    """Train the model and write it to `out_dir` (replaced atomically). Returns `out_dir`."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+
+    started = time.monotonic()
+    nlu = nlu_interest_sentences(nlu_dir) if nlu_dir else nlu_interest_sentences()
+    lex = LexicalIndex(kb)
+    pairs = training_pairs(kb, lex, nlu)
+    pool: dict[tuple[str, str], list[str]] = {}
+    for text, fid, lang in pairs:
+        pool.setdefault((lang, fid), []).append(text)
+    field_ids = [f.id for f in kb.fields]
+    docs = {(lang, fid): field_text(kb, fid, lang) for lang in LANGS for fid in field_ids}
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread: identical float sums, so identical weights
+    try:
+        rng = random.Random(SEED)
+        torch.manual_seed(SEED)
+        tokenizer = _train_tokenizer(tokenizer_texts(kb, nlu), VOCAB_SIZE)
+        generator = torch.Generator().manual_seed(SEED)
+        weights = torch.randn(tokenizer.get_vocab_size(), DIM, generator=generator) * 0.1
+        model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_weights=weights)],
+                                    device="cpu")
+        loss_fn = MultipleNegativesRankingLoss(model, scale=SCALE)
+        optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+        model.train()
+        for step in range(STEPS):
+            lang = LANGS[step % len(LANGS)]
+            anchors, positives = [], []
+            for fid in field_ids:
+                if (lang, fid) not in pool:
+                    continue
+                anchors.append(rng.choice(pool[(lang, fid)]))
+                doc_lang = rng.choice(LANGS) if rng.random() < CROSS_LINGUAL else lang
+                positives.append(docs[(doc_lang, fid)])
+            features = [model.preprocess(anchors), model.preprocess(positives)]
+            loss = loss_fn(features, torch.zeros(len(anchors)))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+    finally:
+        torch.set_num_threads(threads)
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".match-model-", dir=out_dir.parent))
+    model.save(str(tmp))
+    info = {"inputs_sha256": inputs_hash(kb, nlu, PARAMS), "params": PARAMS,
+            "pairs": len(pairs), "vocab": tokenizer.get_vocab_size(),
+            "weights_sha256": _weights_hash(model[0].embedding.weight.detach().numpy()),
+            "seconds": round(time.monotonic() - started, 1)}
+    (tmp / INFO_FILE).write_text(json.dumps(info, indent=2))
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    tmp.rename(out_dir)
+    log.info("built matching model %s in %.1f s -> %s", info["inputs_sha256"],
+             info["seconds"], out_dir)
+    return out_dir
+
+
+def _weights_hash(array) -> str:  # noqa: ANN001 - numpy array
+    import hashlib
+
+    return hashlib.sha256(array.tobytes()).hexdigest()[:16]

@@ -1,0 +1,255 @@
+"""Hybrid interest matcher: lexical synonyms + the project's static embeddings.
+
+Score of field f (both parts lie in [0, 1]):
+
+    L(f) = lex(f) / max(1, max_g lex(g))          lexical raw score, see lexical.py
+    S(f) = softmax_g(20 * s(g))[f]                 s(g) = max cosine of the query to field g's
+                                                   text and to the texts of g's professions
+    hybrid(f) = 0.6 * L(f) + 0.4 * S(f)
+
+20 is the MultipleNegativesRankingLoss scale the model was trained with, so S is the model's
+own field probability. Lexical-only ranks by L (fields with L > 0), semantic-only by S.
+Programmes, professions and companies come from the top fields via the knowledge-base links.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from bot.knowledge.geo import haversine_km
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.queries import companies_for, professions_for
+from bot.knowledge.schema import KnowledgeBase, Place
+from bot.matching.lexical import LANGS, LexicalIndex, LexicalResult
+from bot.matching.reasons import reason
+from bot.matching.semantic import SemanticIndex
+from bot.matching.text import tokens
+from bot.matching.types import (
+    CompanyMatch,
+    FieldMatch,
+    MatchResult,
+    Mode,
+    ProfessionMatch,
+    ProgrammeMatch,
+)
+
+W_LEX, W_SEM = 0.6, 0.4
+SCALE = 20.0
+ENTITY_BOOST = 1.25  # words the NLU marked as `interest` weigh a little more
+TOP_FIELD_SHARE = 0.5  # derive items from fields scoring >= half of the best, at most 3
+TOP_FIELDS = 3
+T = TypeVar("T")
+MIN_ITEMS = 2  # fewest programmes / professions / companies worth showing
+WIDER_FIELD_SHARE = 0.1
+NAMED_JOB_BONUS = 0.5  # the user named the job itself ("bilmekaniker")
+
+
+def _default_var_dir() -> Path:
+    from bot.settings import get_settings
+
+    return get_settings().var_dir
+
+
+class Matcher:
+    """Loads the lexical index, the model and the cached embeddings once; `match` is cheap."""
+
+    def __init__(self, kb: KnowledgeBase | None = None, var_dir: Path | None = None,
+                 nlu_dir: Path | None = None) -> None:
+        self.kb = kb if kb is not None else load_knowledge()
+        self.lexical = LexicalIndex(self.kb)
+        self.semantic = SemanticIndex(self.kb, Path(var_dir or _default_var_dir()), nlu_dir)
+        self.field_ids = [f.id for f in self.kb.fields]
+        self.labels = {f.id: f.label for f in self.kb.fields}
+        # Rows of each field's own text and of its professions' texts, per language.
+        self._field_rows: dict[str, list[np.ndarray]] = {}
+        for lang in LANGS:
+            rows = []
+            for fid in self.field_ids:
+                idx = [self.semantic.row("field", fid, lang)]
+                idx += [self.semantic.row("profession", p.id, lang)
+                        for p in self.kb.professions if fid in p.fields]
+                rows.append(np.array([i for i in idx if i is not None], dtype=np.int64))
+            self._field_rows[lang] = rows
+
+    def match(self, text: str, interests: Iterable[str] = (), lang: str = "sv",
+              country: str | None = None, place: str | None = None, mode: Mode = "hybrid",
+              limit: int = 5) -> MatchResult:
+        """Rank fields, then programmes, professions and companies, for one user message."""
+        lang_m = lang if lang in LANGS else "sv"
+        interests = [i for i in interests if i and i.strip()]
+        origin = self.kb.place(place) if place else None
+        if country is None and origin is not None:
+            country = origin.country
+        toks = tokens(text)
+        for entity in interests:
+            found = {t.key for t in tokens(entity)}
+            toks = [replace(t, boost=ENTITY_BOOST) if t.key in found else t for t in toks]
+            if not found <= {t.key for t in toks}:  # entity not in the text: add its words
+                toks += tokens(entity, ENTITY_BOOST)
+        if not toks:  # nothing but spaces, emojis or punctuation: no evidence at all
+            return MatchResult(lang=lang, country=country, mode=mode)
+        lex = self.lexical.score(toks, lang_m) if mode != "semantic" else LexicalResult({}, {})
+        sims = None
+        if mode != "lexical":
+            query = " ".join([text, *interests])
+            sims = self.semantic.similarities(self.semantic.embed(query))
+        fields = self._rank_fields(lex, sims, lang_m, lang, mode)
+        top = [f for f in fields[:TOP_FIELDS] if fields and f.score >= TOP_FIELD_SHARE *
+               fields[0].score]
+        # Fields with a real share of the evidence, to fill a list that the top fields
+        # leave shorter than MIN_ITEMS; near-zero fields would only add noise.
+        wider = [f for f in fields[:TOP_FIELDS] if fields and f.score >= WIDER_FIELD_SHARE *
+                 fields[0].score]
+
+        def ranked(build: Callable[[list[FieldMatch]], list[T]]) -> list[T]:
+            # A field with one programme (or no company nearby) would leave a pupil with a
+            # single option: then the next-best fields, up to TOP_FIELDS, fill the list.
+            items = build(top)
+            if len(items) < MIN_ITEMS and wider != top:
+                seen = {item.id for item in items}  # type: ignore[attr-defined]
+                items += [i for i in build(wider) if i.id not in seen]  # type: ignore[attr-defined]
+            return items[:limit]
+
+        return MatchResult(
+            lang=lang, country=country, mode=mode, fields=fields,
+            programmes=ranked(lambda fs: self._programmes(fs, lex, sims, lang_m, lang, country)),
+            professions=ranked(
+                lambda fs: self._professions(fs, lex, sims, lang_m, lang, country)),
+            companies=ranked(lambda fs: self._companies(fs, lang, country, origin)),
+        )
+
+    def _rank_fields(self, lex: LexicalResult, sims: np.ndarray | None, lang_m: str, lang: str,
+                     mode: Mode) -> list[FieldMatch]:
+        raw = np.array([lex.fields[f].score if f in lex.fields else 0.0 for f in self.field_ids])
+        lexical = raw / max(1.0, float(raw.max()))
+        semantic = np.zeros(len(self.field_ids))
+        if sims is not None:
+            best = np.array([sims[rows].max() for rows in self._field_rows[lang_m]])
+            exp = np.exp(SCALE * (best - best.max()))
+            semantic = exp / exp.sum()
+        if mode == "lexical":
+            scores = lexical
+        elif mode == "semantic":
+            scores = semantic
+        else:
+            scores = W_LEX * lexical + W_SEM * semantic
+        out = []
+        for i in np.argsort(-scores, kind="stable"):
+            if scores[i] <= 0:
+                continue
+            fid = self.field_ids[i]
+            label = self.labels[fid].get(lang)
+            hit = lex.fields.get(fid)
+            if hit is not None and W_LEX * lexical[i] >= W_SEM * semantic[i] * 0.5:
+                why = reason(lang, "lexical", label, hit.word)
+            else:
+                why = reason(lang, "semantic", label)
+            out.append(FieldMatch(fid, label, round(float(scores[i]), 4), why,
+                                  round(float(lexical[i]), 4), round(float(semantic[i]), 4)))
+        return out
+
+    def _sim(self, sims: np.ndarray | None, kind: str, rid: str, lang: str) -> float:
+        if sims is None or (row := self.semantic.row(kind, rid, lang)) is None:
+            return 0.0
+        return max(0.0, float(sims[row]))
+
+    @staticmethod
+    def _via(top: list[FieldMatch], fields: list[str]) -> FieldMatch | None:
+        """Best top field among a record's fields; its first (main) field counts fully."""
+        best, best_score = None, 0.0
+        for fm in top:
+            if fm.id in fields:
+                score = fm.score * (1.0 if fields[0] == fm.id else 0.9)
+                if score > best_score:
+                    best, best_score = fm, score
+        return best
+
+    def _programmes(self, top: list[FieldMatch], lex: LexicalResult, sims: np.ndarray | None,
+                    lang_m: str, lang: str, country: str | None) -> list[ProgrammeMatch]:
+        out = []
+        for prog in self.kb.programmes:
+            if country is not None and prog.country != country:
+                continue
+            via = self._via(top, prog.fields)
+            if via is None:
+                continue
+            score = via.score * (1.0 if prog.fields[0] == via.id else 0.9)
+            score += 0.2 * self._sim(sims, "programme", prog.id, lang_m)
+            named = [lex.professions[p] for p in prog.professions if p in lex.professions]
+            score += 0.2 if named else 0.0
+            out.append(ProgrammeMatch(prog.id, prog.name.get(lang), prog.country,
+                                      round(score, 4), via.reason, tuple(prog.fields)))
+        out.sort(key=lambda m: (-m.score, m.id))
+        return out
+
+    def _professions(self, top: list[FieldMatch], lex: LexicalResult, sims: np.ndarray | None,
+                     lang_m: str, lang: str, country: str | None) -> list[ProfessionMatch]:
+        out = []
+        if not top:
+            return out
+        for prof in professions_for([f.id for f in top], country, self.kb):
+            via = self._via(top, prof.fields)
+            if via is None:
+                continue
+            title = prof.title.get(lang)
+            score = via.score * (1.0 if prof.fields[0] == via.id else 0.9)
+            score += 0.2 * self._sim(sims, "profession", prof.id, lang_m)
+            why = via.reason
+            if prof.id in lex.professions:
+                word, strength = lex.professions[prof.id]
+                score += NAMED_JOB_BONUS * strength
+                why = reason(lang, "lexical", title, word)
+            out.append(ProfessionMatch(prof.id, title, round(score, 4), why, tuple(prof.fields)))
+        out.sort(key=lambda m: (-m.score, m.id))
+        return out
+
+    def _companies(self, top: list[FieldMatch], lang: str, country: str | None,
+                   origin: Place | None) -> list[CompanyMatch]:
+        out = []
+        if not top:
+            return out
+        for comp in companies_for([f.id for f in top], country, self.kb):
+            via = self._via(top, comp.fields)
+            if via is None:
+                continue
+            where = self.kb.place(comp.municipality)
+            distance = None
+            if origin is not None and where is not None:
+                distance = round(haversine_km(origin, where), 1)
+            score = via.score * (1.0 if comp.fields[0] == via.id else 0.9)
+            out.append(CompanyMatch(comp.id, comp.name, comp.municipality, round(score, 4),
+                                    via.reason, tuple(comp.fields), distance))
+        if origin is not None:
+            out.sort(key=lambda m: (math.inf if m.distance_km is None else m.distance_km,
+                                    -m.score, m.id))
+        else:
+            out.sort(key=lambda m: (-m.score, m.id))
+        return out
+
+
+_LOCK = threading.Lock()
+_MATCHER: Matcher | None = None
+
+
+def get_matcher() -> Matcher:
+    """The process-wide matcher, rebuilt only when the knowledge base on disk changed."""
+    global _MATCHER
+    kb = load_knowledge()
+    with _LOCK:
+        if _MATCHER is None or _MATCHER.kb is not kb:
+            _MATCHER = Matcher(kb)
+        return _MATCHER
+
+
+def match_interests(text: str, interests: Iterable[str] = (), lang: str = "sv",
+                    country: str | None = None, place: str | None = None,
+                    mode: Mode = "hybrid", limit: int = 5) -> MatchResult:
+    """Match one message with the cached matcher (see `Matcher.match`)."""
+    return get_matcher().match(text, interests, lang, country, place, mode, limit)

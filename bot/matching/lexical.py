@@ -1,0 +1,178 @@
+"""Lexical layer: interest synonyms, field labels and job titles, matched after folding.
+
+Each user word is compared with the terms of its language in tiers; only the best tier counts,
+so "matte" (exact, engineering) is not also read as the prefix "mat" (food, process):
+
+* exact 1.0; inflection (term is a prefix, <= 4 letters left: "mopederna", "autoista") 0.9;
+* compound head ("fordonsprogrammet") 0.75, compound tail ("elbilsmekaniker") 0.75;
+* shared stem (common prefix >= 5 letters: "koodaamaan" ~ "koodata") 0.5-0.8;
+* a typo (rapidfuzz ratio >= 80) 0.8 x ratio; a term of another language (exact) 0.6.
+
+A field's raw score sums, over the user's words, strength x boost / sqrt(fields of the term),
+so a word shared by several fields ("hus", "maskiner") counts less for each.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.queries import fold
+from bot.knowledge.schema import KnowledgeBase
+from bot.matching.text import Token, common_prefix
+
+LANGS = ("sv", "fi", "da")
+STOPWORDS_FILE = Path(__file__).with_name("stopwords.yml")
+FUZZY_CUTOFF = 80.0
+OTHER_LANGUAGE = 0.6
+
+
+@dataclass
+class _Term:
+    fields: set[str] = field(default_factory=set)
+    professions: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """Evidence for one field: raw score and the user's word that matched best."""
+
+    field: str
+    score: float
+    word: str
+    strength: float
+
+
+@dataclass(frozen=True)
+class LexicalResult:
+    """Field hits, plus job titles the user named directly ("bilmekaniker")."""
+
+    fields: dict[str, LexicalHit]
+    professions: dict[str, tuple[str, float]]
+
+
+def load_stopwords(path: Path = STOPWORDS_FILE) -> dict[str, frozenset[str]]:
+    """Folded stopwords per language."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {lang: frozenset(fold(str(w)) for w in data.get(lang, [])) for lang in LANGS}
+
+
+class LexicalIndex:
+    """Terms per language, built once from the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, stopwords: dict[str, frozenset[str]] | None = None):
+        self.stopwords = stopwords if stopwords is not None else load_stopwords()
+        self.terms: dict[str, dict[str, _Term]] = {lang: {} for lang in LANGS}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {lang: [] for lang in LANGS}
+        for row in kb.synonyms:
+            for lang in LANGS:
+                for word in getattr(row, lang):
+                    self._add(lang, word, {row.field})
+        for fld in kb.fields:
+            for lang in LANGS:
+                self._add_words(lang, fld.label.get(lang), {fld.id})
+        for prof in kb.professions:
+            for lang in LANGS:
+                self._add_words(lang, prof.title.get(lang), set(prof.fields), prof.id)
+        self.keys = {lang: sorted(self.terms[lang]) for lang in LANGS}
+
+    def _add(self, lang: str, word: str, fields: set[str], profession: str | None = None) -> None:
+        key = fold(word)
+        if not key or key in self.stopwords[lang]:
+            return
+        if " " in key:  # "a-traktor", "3d-skrivare": match as a phrase and as one word
+            parts = tuple(p for p in key.split() if p)
+            self.phrases[lang].append((parts, key))
+            self._add(lang, "".join(parts), fields, profession)
+        term = self.terms[lang].setdefault(key, _Term())
+        term.fields |= fields
+        if profession:
+            term.professions.add(profession)
+
+    def _add_words(self, lang: str, text: str, fields: set[str], prof: str | None = None) -> None:
+        for word in fold(text).split():
+            if len(word) >= 4:
+                self._add(lang, word, fields, prof)
+
+    def match_word(self, key: str, lang: str) -> list[tuple[str, float]]:
+        """Terms a folded word matches, with strengths; only the best tier is returned."""
+        terms = self.terms.get(lang, {})
+        if key in terms:
+            return [(key, 1.0)]
+        if len(key) < 3 or key in self.stopwords.get(lang, ()):
+            return []
+        found: dict[str, float] = {}
+        for term in self.keys.get(lang, ()):
+            strength = _partial(key, term)
+            if strength > 0:
+                found[term] = strength
+        if not found and len(key) >= 5:
+            best = process.extractOne(key, self.keys.get(lang, ()), scorer=fuzz.ratio,
+                                      score_cutoff=FUZZY_CUTOFF)
+            if best:
+                found[best[0]] = 0.8 * best[1] / 100
+        if not found and len(key) >= 4:
+            for other in LANGS:
+                if other != lang and key in self.terms[other]:
+                    return [(f"{other}:{key}", OTHER_LANGUAGE)]
+        if not found:
+            return []
+        top = max(found.values())
+        return [(t, s) for t, s in found.items() if s >= top - 0.05]
+
+    def _term(self, ref: str, lang: str) -> _Term:
+        if ":" in ref:
+            other, key = ref.split(":", 1)
+            return self.terms[other][key]
+        return self.terms[lang][ref]
+
+    def score(self, toks: list[Token], lang: str) -> LexicalResult:
+        """Raw lexical score per field for the words of one message."""
+        lang = lang if lang in LANGS else "sv"
+        totals: dict[str, float] = defaultdict(float)
+        best: dict[str, tuple[float, str]] = {}
+        professions: dict[str, tuple[str, float]] = {}
+        matches = [self.match_word(t.key, lang) for t in toks]
+        keys = [t.key for t in toks]
+        for parts, phrase in self.phrases[lang]:  # multiword terms: "a traktor"
+            for i in range(len(keys) - len(parts) + 1):
+                if tuple(keys[i:i + len(parts)]) == parts:
+                    matches[i] = [(phrase, 1.0)]
+        for tok, found in zip(toks, matches, strict=True):
+            per_field: dict[str, float] = {}
+            for ref, strength in found:
+                term = self._term(ref, lang)
+                weight = strength * tok.boost / math.sqrt(len(term.fields))
+                for fid in term.fields:
+                    per_field[fid] = max(per_field.get(fid, 0.0), weight)
+                for prof in term.professions:
+                    if strength >= 0.85 and strength > professions.get(prof, ("", 0.0))[1]:
+                        professions[prof] = (tok.surface, strength)
+            for fid, weight in per_field.items():
+                totals[fid] += weight
+                if weight > best.get(fid, (0.0, ""))[0]:
+                    best[fid] = (weight, tok.surface)
+        hits = {fid: LexicalHit(fid, total, best[fid][1], best[fid][0])
+                for fid, total in totals.items()}
+        return LexicalResult(hits, professions)
+
+
+def _partial(key: str, term: str) -> float:
+    """Strength of a non-exact match between a user word and a term (0 when none)."""
+    if len(term) >= 3 and key.startswith(term):
+        rest = len(key) - len(term)
+        strength = 0.9 if rest <= 4 else 0.75
+        return strength - 0.1 if len(term) == 3 else strength
+    if len(term) >= 4 and key.endswith(term):
+        return 0.75
+    if len(term) >= 6 and term in key:
+        return 0.6
+    shared = common_prefix(key, term)
+    if shared >= 5 and shared >= 0.6 * min(len(key), len(term)):
+        return 0.5 + 0.3 * shared / min(len(key), len(term))
+    return 0.0

@@ -1,0 +1,21 @@
+"""Reason texts from the templates in reasons.yml (data, so translators can edit them)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+REASONS_FILE = Path(__file__).with_name("reasons.yml")
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[str, dict[str, str]]:
+    return yaml.safe_load(REASONS_FILE.read_text(encoding="utf-8"))
+
+
+def reason(lang: str, kind: str, target: str, word: str | None = None) -> str:
+    """E.g. sv lexical: "du nämnde *mopeder* → Fordon"; unknown languages fall back to sv."""
+    table = templates().get(lang) or templates()["sv"]
+    return table[kind].format(word=word or "", target=target)

@@ -1,0 +1,87 @@
+"""Semantic layer: the project's StaticEmbedding model and cached knowledge-base embeddings.
+
+The model is (re)built on first use when `var/match-model/` is missing or was built from other
+inputs. Knowledge-base texts are embedded once and cached in `var/match-cache/`, keyed by the
+model and the texts, so a query embeds only its own text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from bot.knowledge.schema import KnowledgeBase
+from bot.matching.build import INFO_FILE, build_model, model_key, stored_key
+from bot.matching.corpus import Doc, kb_docs
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+log = logging.getLogger(__name__)
+
+# How many times knowledge-base texts were embedded in this process (the cache test reads it).
+EMBED_RUNS = 0
+
+
+class SemanticIndex:
+    """Query embedding and cosine similarity to every field, programme and profession text."""
+
+    def __init__(self, kb: KnowledgeBase, var_dir: Path, nlu_dir: Path | None = None) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model_dir = var_dir / "match-model"
+        key = model_key(kb, nlu_dir)
+        if stored_key(self.model_dir) != key:
+            log.warning("matching model missing or stale: building %s (a few seconds)",
+                        self.model_dir)
+            build_model(kb, self.model_dir, nlu_dir)
+        self.model = SentenceTransformer(str(self.model_dir), device="cpu")
+        self.docs: list[Doc] = kb_docs(kb)
+        self.cache_file = var_dir / "match-cache" / f"kb-{self._cache_key(key)}.npy"
+        self.matrix = self._load_or_embed()
+        self.rows: dict[tuple[str, str, str], int] = {
+            (d.kind, d.id, d.lang): i for i, d in enumerate(self.docs)}
+
+    def _cache_key(self, key: str) -> str:
+        digest = hashlib.sha256(key.encode())
+        digest.update((self.model_dir / INFO_FILE).read_bytes())
+        for doc in self.docs:
+            digest.update(f"{doc.kind}\t{doc.id}\t{doc.lang}\t{doc.text}\n".encode())
+        return digest.hexdigest()[:16]
+
+    def _load_or_embed(self) -> np.ndarray:
+        global EMBED_RUNS
+        if self.cache_file.exists():
+            return np.load(self.cache_file)
+        EMBED_RUNS += 1
+        matrix = self.embed_many([d.text for d in self.docs])
+        self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".npy", dir=self.cache_file.parent)
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, matrix)
+        os.replace(tmp, self.cache_file)
+        log.info("embedded %d knowledge-base texts -> %s", len(self.docs), self.cache_file)
+        return matrix
+
+    def embed_many(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings, one row per text."""
+        return self.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False).astype(np.float32)
+
+    def embed(self, text: str) -> np.ndarray:
+        return self.embed_many([text])[0]
+
+    def similarity(self, query: np.ndarray, kind: str, record_id: str, lang: str) -> float:
+        """Cosine similarity of a query embedding to one knowledge-base text (0 if unknown)."""
+        row = self.rows.get((kind, record_id, lang))
+        return 0.0 if row is None else float(self.matrix[row] @ query)
+
+    def similarities(self, query: np.ndarray) -> np.ndarray:
+        """Cosine similarity of a query embedding to every knowledge-base text (row order)."""
+        return self.matrix @ query
+
+    def row(self, kind: str, record_id: str, lang: str) -> int | None:
+        return self.rows.get((kind, record_id, lang))
