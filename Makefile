@@ -24,7 +24,7 @@ export VAGVISAREN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup train run test validate lint story-test eval-nlu clean
+.PHONY: help setup train run test validate lint story-test eval-nlu bench-match clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,10 +72,13 @@ test: setup validate train lint story-test ## Validate data, train, run story te
 	$(VENV)/bin/python -m pytest
 
 lint: $(APP_STAMP) ## ruff
-	$(VENV)/bin/ruff check bot actions tests
+	$(VENV)/bin/ruff check bot actions tests bench scripts
 
 eval-nlu: setup ## Benchmark: NLU accuracy per language, ours vs Rasa's default -> docs/nlu-eval.md
 	$(VENV)/bin/python bench/eval_nlu.py
+
+bench-match: setup ## Benchmark: interest matching hit@1/hit@3 per language and latency
+	$(VENV)/bin/python bench/bench_match.py
 
 clean: ## Remove environments, models and local state
 	rm -rf $(VENV) $(RASA_VENV) models models.new var .rasa

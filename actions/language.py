@@ -1,6 +1,6 @@
-"""`action_set_language`: keeps the `language` and `plain_language` slots right on every turn.
+"""`action_set_language`: keeps `language`, `plain_language` and `school` right on every turn.
 
-It is the custom slot mapping of both slots, so Rasa's `action_extract_slots` runs it after
+It is the custom slot mapping of these slots, so Rasa's `action_extract_slots` runs it after
 every user message, inside forms too, without a rule per intent.
 """
 
@@ -13,6 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.language import choose_language, plain_language_requested
+from bot.privacy import school_id
 
 
 class ActionSetLanguage(Action):
@@ -36,4 +37,7 @@ class ActionSetLanguage(Action):
         plain = plain_language_requested(metadata.get("plain_language"), intent)
         if plain is not None and plain != tracker.get_slot("plain_language"):
             events.append(SlotSet("plain_language", plain))
+        school = school_id(metadata.get("school"))
+        if school and school != tracker.get_slot("school"):
+            events.append(SlotSet("school", school))
         return events

@@ -97,3 +97,4 @@ def plain_language_requested(explicit: object, intent: str | None) -> bool | Non
     if intent == "ask_plain_language":
         return True
     return None
+

@@ -220,6 +220,9 @@ class KnowledgeBase(_Model):
     def company(self, record_id: str) -> Company | None:
         return self._index["companies"].get(record_id)  # type: ignore[return-value]
 
+    def visit(self, record_id: str) -> Visit | None:
+        return self._index["visits"].get(record_id)  # type: ignore[return-value]
+
 
 # Entity name -> (file name, record model). Order matters for loading and messages.
 ENTITIES: dict[str, tuple[str, type[BaseModel]]] = {

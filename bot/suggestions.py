@@ -1,0 +1,160 @@
+"""Turns knowledge-base hits into what the actions send: list lines, buttons and the `custom`
+payload that the widget renders as cards.
+
+Payload: {"type": "suggestions", "language": "sv", "items": [{"kind": "programme|profession|
+company|visit", "id", "title", "fields", "municipality", "distance_km", "date", "sample"}]}.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel
+
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.queries import VisitHit
+from bot.knowledge.schema import Place
+from bot.matching import MatchResult
+
+Kind = Literal["programme", "profession", "company", "visit"]
+LABELS_FILE = Path(__file__).with_name("labels.yml")
+
+
+class Item(BaseModel):
+    """One suggestion card."""
+
+    kind: Kind
+    id: str
+    title: str
+    fields: list[str] = []
+    municipality: str | None = None
+    distance_km: float | None = None
+    date: str | None = None
+    sample: bool = False
+    reason: str | None = None
+
+
+class Payload(BaseModel):
+    type: Literal["suggestions"] = "suggestions"
+    language: str
+    items: list[Item]
+
+
+@lru_cache(maxsize=1)
+def labels() -> dict[str, dict[str, str]]:
+    return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+
+
+def label(key: str, language: str) -> str:
+    return labels()[key].get(language) or labels()[key]["sv"]
+
+
+def format_date(day: Any, language: str) -> str:
+    """2026-11-19 in Swedish, 19.11.2026 in Finnish and Danish."""
+    return day.isoformat() if language == "sv" else day.strftime("%d.%m.%Y").lstrip("0")
+
+
+def visit_item(hit: VisitHit, language: str) -> Item:
+    return Item(
+        kind="visit", id=hit.visit.id, title=hit.visit.title.get(language),
+        fields=list(hit.visit.fields), municipality=hit.place.name,
+        distance_km=round(hit.distance_km, 1), date=hit.next_date.isoformat(),
+        sample=hit.visit.sample,
+    )
+
+
+def visit_line(hit: VisitHit, language: str) -> str:
+    """"• Industrinatten – Göteborg, 12 km, 2026-11-19 (exempel)": sample data says so."""
+    visit = hit.visit
+    when = visit.period.get(language) if visit.months and visit.period else format_date(
+        hit.next_date, language)
+    line = f"• {visit.title.get(language)} – {hit.place.name}, {hit.distance_km:.0f} km, {when}"
+    return f"{line} ({label('sample', language)})" if visit.sample else line
+
+
+def visit_button(hit: VisitHit, language: str) -> dict[str, str]:
+    """A quick reply that signs up for this visit without typing its id."""
+    title = hit.visit.title.get(language)
+    entity = json.dumps({"visit_id": hit.visit.id})
+    return {"title": title[:60], "payload": f"/request_visit{entity}"}
+
+
+def payload(items: list[Item], language: str) -> dict[str, Any]:
+    return Payload(language=language, items=items).model_dump(exclude_none=True)
+
+
+def join(names: list[str], language: str) -> str:
+    """"A, B och C" / "A, B ja C" / "A, B og C"; a placeholder when there is nothing."""
+    if not names:
+        return label("none", language)
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} {label('and', language)} {names[-1]}"
+
+
+COUNTRY_OF_LANGUAGE = {"sv": "SE", "fi": "FI", "da": "DK"}
+SHOWN = 3
+
+
+def country_for(place: Place | None, language: str) -> str:
+    """The place's country; without a place, the country where the language is spoken."""
+    return place.country if place else COUNTRY_OF_LANGUAGE.get(language, "SE")
+
+
+def interest_text(events: list[dict[str, Any]], interests: list[str] | None) -> str:
+    """Everything the user said about their interests so far, for the matcher."""
+    said = [
+        event.get("text") or ""
+        for event in events
+        if event.get("event") == "user"
+        and (event.get("parse_data") or {}).get("intent", {}).get("name") == "tell_interest"
+    ]
+    return " ".join([*said, *(interests or [])]).strip()
+
+
+def _town(place_id: str) -> str:
+    place = load_knowledge().place(place_id)
+    return place.name if place else place_id
+
+
+def _company_label(name: str, place_id: str) -> str:
+    """"Komatsu Forest (Umeå)", but not "Volvo Lastvagnar (Umeå) (Umeå)"."""
+    town = _town(place_id)
+    return name if town in name else f"{name} ({town})"
+
+
+def match_items(result: MatchResult) -> list[Item]:
+    """Cards for the top programmes, professions and companies, each with its reason."""
+    items = [
+        Item(kind="programme", id=p.id, title=p.name, fields=list(p.fields), reason=p.reason)
+        for p in result.programmes[:SHOWN]
+    ]
+    items += [
+        Item(kind="profession", id=p.id, title=p.title, fields=list(p.fields), reason=p.reason)
+        for p in result.professions[:SHOWN]
+    ]
+    items += [
+        Item(kind="company", id=c.id, title=c.name, fields=list(c.fields),
+             municipality=_town(c.municipality),
+             distance_km=None if c.distance_km is None else round(c.distance_km, 1),
+             reason=c.reason)
+        for c in result.companies[:SHOWN]
+    ]
+    return items
+
+
+def match_summary(result: MatchResult, language: str) -> dict[str, str]:
+    """The variables of `utter_matches`: the main reason and the three name lists."""
+    reason = result.fields[0].reason if result.fields else ""
+    return {
+        "reason": reason[:1].upper() + reason[1:],
+        "programmes": join([p.name for p in result.programmes[:SHOWN]], language),
+        "professions": join([p.title for p in result.professions[:SHOWN]], language),
+        "companies": join(
+            [_company_label(c.name, c.municipality) for c in result.companies[:SHOWN]], language
+        ),
+    }
