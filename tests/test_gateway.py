@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api.app import UNAVAILABLE, app
+from bot.api.app import app
+from bot.api.chat import UNAVAILABLE
 from bot.stack import free_port
 
 
