@@ -24,7 +24,7 @@ export VAGVISAREN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup train run test validate lint story-test eval-nlu bench-match clean
+.PHONY: help setup browser train run test validate lint story-test eval-nlu bench-match clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,21 @@ $(RASA_STAMP): requirements/rasa.txt
 	@echo "==> Creating $(RASA_VENV) (Python $(RASA_PYTHON_VERSION): Rasa server)"
 	test -x $(RASA_VENV)/bin/python || PYENV_VERSION=$(RASA_PYTHON_VERSION) python3.10 -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install -q -r requirements/rasa.txt $(PIP_QUIET)
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright drives it; browsers cannot be downloaded).
+# Under CI the tests must run, so a failed install fails; elsewhere they skip with a message.
+browser:
+	@if command -v chromium >/dev/null; then exit 0; fi; \
+	echo "==> Installing Debian's chromium for the browser tests"; \
+	if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then \
+		if [ "$${CI:-}" = "true" ]; then echo "chromium could not be installed" >&2; exit 1; fi; \
+		echo "chromium could not be installed: browser tests will be skipped"; \
+	fi
+
+# Front-end test tools from the npm registry (axe-core for the accessibility check).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 setup: $(APP_STAMP) $(RASA_STAMP) ## Create both virtual environments
@@ -68,7 +83,7 @@ story-test: $(MODEL)
 	$(RASA_VENV)/bin/rasa test core --stories tests/ --model $(MODEL) \
 		--fail-on-prediction-errors --out var/results
 
-test: setup validate train lint story-test ## Validate data, train, run story tests and pytest
+test: setup browser node_modules/.installed validate train lint story-test ## Validate data, train, run story tests and pytest
 	$(VENV)/bin/python -m pytest
 
 lint: $(APP_STAMP) ## ruff
