@@ -25,8 +25,34 @@ class Settings(BaseSettings):
     rasa_token: str = "vagvisaren-local"
     rasa_timeout_s: float = 8.0
     var_dir: Path = ROOT / "var"
+    knowledge_dir: Path = ROOT / "knowledge"
     default_language: str = "sv"
     max_message_chars: int = 1000
+    # Counsellor view (issue 7). Rasa's tracker store: a SQLAlchemy URL, or else a SQLite path
+    # (the stack sets VAGVISAREN_TRACKER_DB), or else var_dir/tracker.db.
+    tracker_url: str | None = None
+    tracker_db: Path | None = None
+    retention_days: int = 90
+    audit_retention_days: int = 365
+    counsellor_session_hours: int = 8
+    # Set to true behind HTTPS so the session cookie is never sent in clear text.
+    cookie_secure: bool = False
+
+    def tracker_store_url(self) -> str:
+        """Where Rasa's `events` table lives, as a SQLAlchemy URL."""
+        if self.tracker_url:
+            return self.tracker_url
+        return f"sqlite:///{self.tracker_db or self.var_dir / 'tracker.db'}"
+
+    def app_db_url(self) -> str:
+        """The application's own SQLite database (sign-ups, handovers, counsellor data)."""
+        return f"sqlite:///{self.var_dir / 'app.db'}"
+    # Gateway rate limits (sliding window, in-process): messages per window per session / per IP.
+    rate_limit_per_session: int = 30
+    rate_limit_per_ip: int = 30
+    rate_limit_window_s: float = 60.0
+    # Origins (comma-separated, or "*") of school pages allowed to call /api/chat from a browser.
+    allowed_origins: str = "*"
 
 
 @lru_cache

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import typer
 
+from bot.knowledge.loader import KnowledgeError, load_knowledge
 from bot.settings import ROOT, get_settings
 
 MODEL = ROOT / "models" / "vagvisaren.tar.gz"
@@ -201,6 +202,11 @@ def run() -> None:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    try:
+        load_knowledge()  # never serve half the data: refuse to start on a broken file
+    except KnowledgeError as err:
+        print(f"Not starting: the knowledge base is broken.\n{err}", file=sys.stderr)
+        raise typer.Exit(1) from err
     print("Starting the action server, Rasa and the gateway (Rasa takes ~20 s to load)…")
     stack.start()
     try:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.knowledge.integrity import check_integrity
 from bot.knowledge.schema import ENTITIES, KnowledgeBase
+from bot.settings import get_settings
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "knowledge"
 MAX_LISTED = 20
@@ -25,8 +26,9 @@ class KnowledgeError(Exception):
 
 
 def load_knowledge(directory: Path | None = None) -> KnowledgeBase:
-    """Validated knowledge base from `directory` (default: the repo's `knowledge/`)."""
-    folder = Path(directory or DEFAULT_DIR).resolve()
+    """Validated knowledge base from `directory` (default: settings' `knowledge_dir`, which is
+    the repo's `knowledge/` unless VAGVISAREN_KNOWLEDGE_DIR says otherwise)."""
+    folder = Path(directory or get_settings().knowledge_dir).resolve()
     stamps = tuple(_mtime(folder / name) for name, _ in ENTITIES.values())
     return _load_cached(folder, stamps)
 
