@@ -24,7 +24,7 @@ export VAGVISAREN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup browser train run test validate lint story-test eval-nlu bench-match clean
+.PHONY: help setup browser train run test validate lint story-test eval-nlu bench-match bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -94,6 +94,9 @@ eval-nlu: setup ## Benchmark: NLU accuracy per language, ours vs Rasa's default 
 
 bench-match: setup ## Benchmark: interest matching hit@1/hit@3 per language and latency
 	$(VENV)/bin/python bench/bench_match.py
+
+bench-load: setup train ## Benchmark: latency, throughput, memory, training and cold start under load
+	$(VENV)/bin/python bench/bench_load.py
 
 clean: ## Remove environments, models and local state
 	rm -rf $(VENV) $(RASA_VENV) models models.new var .rasa
