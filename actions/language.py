@@ -34,7 +34,8 @@ class ActionSetLanguage(Action):
         if decision.source != "kept":
             events.append(SlotSet("language", decision.language))
         intent = (message.get("intent") or {}).get("name")
-        plain = plain_language_requested(metadata.get("plain_language"), intent)
+        plain = plain_language_requested(metadata.get("plain_language"), intent,
+                                         message.get("text") or "")
         if plain is not None and plain != tracker.get_slot("plain_language"):
             events.append(SlotSet("plain_language", plain))
         school = school_id(metadata.get("school"))

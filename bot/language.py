@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
+from bot.labels import labels
+
 SUPPORTED = ("sv", "fi", "da")
 _LINGUA = {
     Language.SWEDISH: "sv",
@@ -87,14 +89,26 @@ def choose_language(text: str, current: str | None, explicit: object = None,
     return Detection(kept, "kept", detected, confidence)
 
 
-def plain_language_requested(explicit: object, intent: str | None) -> bool | None:
-    """Whether plain language is wanted this turn: widget metadata wins, then the user's ask.
+def plain_language_requested(explicit: object, intent: str | None,
+                             text: str = "") -> bool | None:
+    """Whether plain language is wanted this turn: widget metadata wins, then the user's ask,
+    then words that show a language learner ("jag läser sfi", "opiskelen suomea").
 
     Returns None when nothing in this turn says anything about it, so the slot stays as it is.
     """
     if isinstance(explicit, bool):
         return explicit
-    if intent == "ask_plain_language":
+    if intent == "ask_plain_language" or _shows_learner(text):
         return True
     return None
+
+
+def _shows_learner(text: str) -> bool:
+    lowered = " ".join(text.lower().split())
+    return any(marker in lowered for marker in _learner_markers())
+
+
+@lru_cache(maxsize=1)
+def _learner_markers() -> tuple[str, ...]:
+    return tuple(m for markers in labels()["learner_markers"].values() for m in markers)
 

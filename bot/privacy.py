@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.knowledge.queries import fold
-from bot.suggestions import labels
+from bot.labels import labels
 
 SKIPPED = "-"
 _NAME = re.compile(r"^[^\W\d_][^\W\d_'’-]{0,29}$", re.UNICODE)

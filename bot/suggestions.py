@@ -8,20 +8,17 @@ company|visit", "id", "title", "fields", "municipality", "distance_km", "date", 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel
 
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.queries import VisitHit
 from bot.knowledge.schema import Place
+from bot.labels import label
 from bot.matching import MatchResult
 
 Kind = Literal["programme", "profession", "company", "visit"]
-LABELS_FILE = Path(__file__).with_name("labels.yml")
 
 
 class Item(BaseModel):
@@ -42,15 +39,6 @@ class Payload(BaseModel):
     type: Literal["suggestions"] = "suggestions"
     language: str
     items: list[Item]
-
-
-@lru_cache(maxsize=1)
-def labels() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
-
-
-def label(key: str, language: str) -> str:
-    return labels()[key].get(language) or labels()[key]["sv"]
 
 
 def format_date(day: Any, language: str) -> str:

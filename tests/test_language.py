@@ -55,3 +55,16 @@ def test_plain_language_request() -> None:
     assert plain_language_requested(False, "ask_plain_language") is False
     assert plain_language_requested(None, "ask_plain_language") is True
     assert plain_language_requested(None, "greet") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jag läser sfi och vill jobba med el", "Opiskelen suomea ja tykkään autoista",
+     "jeg går på sprogskole og kan lide biler"],
+)
+def test_learner_words_turn_plain_language_on(text: str) -> None:
+    assert plain_language_requested(None, "tell_interest", text) is True
+
+
+def test_ordinary_message_leaves_plain_language_alone() -> None:
+    assert plain_language_requested(None, "tell_interest", "jag gillar svenska och matte") is None
