@@ -88,7 +88,7 @@ def test_widget_metadata_sets_language_and_plain_mode(stack: Stack, domain: dict
 def test_gateway_chat_and_health(stack: Stack, domain: dict) -> None:
     with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
         health = client.get("/healthz").json()
-        assert health == {"status": "ok", "rasa": True, "action_server": True}
+        assert health == {"status": "ok", "rasa": True, "action_server": True, "database": True}
         first = client.post("/api/chat", json={"message": "Hej, hvad kan du hjælpe mig med?"})
         assert first.status_code == 200
         body = first.json()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bot.api import chat
+from bot.api import chat, counsellor
 
 app = FastAPI(
     title="Vägvisaren gateway",
@@ -15,3 +15,4 @@ app = FastAPI(
     description="Chat API in front of the Vägvisaren Rasa assistant.",
 )
 app.include_router(chat.router)
+app.include_router(counsellor.router)

@@ -1,20 +1,25 @@
-"""The pupils' side of the gateway: chat page, `POST /api/chat` proxied to Rasa, health."""
+"""The pupils' side of the gateway: `POST /api/chat` proxied to Rasa, health, widget files."""
 
 from __future__ import annotations
 
 import logging
 import secrets
-from pathlib import Path
+from typing import Any
 
 import httpx
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import ValidationError
+from sqlalchemy import text as sql
+from starlette.concurrency import run_in_threadpool
 
+from bot.api import web
+from bot.api.edge import EdgeRoute, preflight
 from bot.api.models import BotMessage, ChatRequest, ChatResponse, ErrorResponse, Health
+from bot.api.ratelimit import limiter
 from bot.settings import get_settings
+from bot.storage import engine
 
 log = logging.getLogger("vagvisaren.gateway")
-WEB = Path(__file__).resolve().parent.parent / "web"
 
 # Shown when Rasa is down or too slow: friendly, in the user's language, never a stack trace.
 UNAVAILABLE = {
@@ -23,36 +28,52 @@ UNAVAILABLE = {
     "da": "Jeg kan ikke svare lige nu. Prøv igen om lidt.",
 }
 
-router = APIRouter()
+router = APIRouter(route_class=EdgeRoute)
+router.include_router(web.router)
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
+    415: {"model": ErrorResponse, "description": "The body is not sent as application/json."},
+    422: {"model": ErrorResponse, "description": "Empty, too long or non-text message, or a "
+          "malformed field."},
+    429: {
+        "model": ErrorResponse,
+        "description": "Too many messages from this session or IP address.",
+        "headers": {"Retry-After": {"description": "Seconds to wait.",
+                                    "schema": {"type": "integer"}}},
+    },
+}
 
 
-@router.get("/", include_in_schema=False)
-def index() -> FileResponse:
-    return FileResponse(WEB / "index.html")
-
-
-@router.post(
-    "/api/chat",
-    response_model=ChatResponse,
-    responses={422: {"model": ErrorResponse}},
-)
-async def chat(request: ChatRequest) -> ChatResponse:
+@router.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
+async def chat(body: ChatRequest, request: Request) -> ChatResponse:
     """Forward one message to Rasa with its metadata and return the bot's messages."""
     settings = get_settings()
-    text = request.message.strip()
+    text = body.message.strip()
     if not text:
-        raise HTTPException(422, "The message is empty.")
+        raise HTTPException(422, "message: the message is empty.")
     if len(text) > settings.max_message_chars:
         raise HTTPException(
-            422, f"The message is longer than {settings.max_message_chars} characters."
+            422, f"message: the message is longer than {settings.max_message_chars} characters."
         )
-    session_id = request.session_id or secrets.token_urlsafe(16)
+    ip = request.client.host if request.client else None
+    wait = limiter(
+        settings.rate_limit_per_session, settings.rate_limit_per_ip, settings.rate_limit_window_s
+    ).check(body.session_id, ip)
+    if wait:
+        log.warning("Rate limit: refused a message (session %s), retry in %ss", body.session_id,
+                    wait)
+        raise HTTPException(
+            429, f"Too many messages. Try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
+    session_id = body.session_id or secrets.token_urlsafe(16)
     metadata = {
         key: value
         for key, value in (
-            ("language", request.language),
-            ("plain_language", request.plain_language),
-            ("school", request.school),
+            ("language", body.language),
+            ("plain_language", body.plain_language),
+            ("school", body.school),
         )
         if value is not None
     }
@@ -64,30 +85,70 @@ async def chat(request: ChatRequest) -> ChatResponse:
             )
             reply.raise_for_status()
             raw = reply.json()
+        if not isinstance(raw, list):
+            raise ValueError(f"Rasa answered {type(raw).__name__}, not a list")
     except (httpx.HTTPError, ValueError) as err:
         log.error("Rasa did not answer for session %s: %r", session_id, err)
-        language = request.language or settings.default_language
-        return ChatResponse(
-            session_id=session_id,
-            messages=[BotMessage(text=UNAVAILABLE.get(language, UNAVAILABLE["sv"]))],
-            degraded=True,
-        )
-    messages = [
-        BotMessage(text=m.get("text"), buttons=m.get("buttons") or [], custom=m.get("custom"))
-        for m in raw
-        if isinstance(m, dict)
-    ]
+        return _unavailable(session_id, body.language or settings.default_language)
+    messages = _messages(raw)
+    if not messages:
+        # Every turn of ours answers something; silence means a custom action failed (the
+        # action server is down or timed out) and Rasa dropped its reply.
+        log.error("Rasa answered nothing for session %s: is the action server up?", session_id)
+        return _unavailable(session_id, body.language or settings.default_language)
     return ChatResponse(session_id=session_id, messages=messages)
+
+
+def _unavailable(session_id: str, language: str) -> ChatResponse:
+    """The friendly 'cannot answer right now' in the user's language, marked degraded."""
+    return ChatResponse(
+        session_id=session_id,
+        messages=[BotMessage(text=UNAVAILABLE.get(language, UNAVAILABLE["sv"]))],
+        degraded=True,
+    )
+
+
+def _messages(raw: list[Any]) -> list[BotMessage]:
+    """Rasa's messages as models; one that does not fit is logged and left out, not a 500."""
+    messages = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        try:
+            messages.append(BotMessage(
+                text=item.get("text"), buttons=item.get("buttons") or [],
+                custom=item.get("custom"),
+            ))
+        except ValidationError as err:
+            log.error("Left out a bot message the widget cannot show: %s", err)
+    return messages
+
+
+@router.options("/api/chat", include_in_schema=False)
+def chat_preflight(request: Request) -> Response:
+    return preflight(request)
 
 
 @router.get("/healthz", response_model=Health)
 async def healthz() -> Health:
-    """Whether Rasa (with its model) and the action server answer."""
+    """Whether Rasa (with its model), the action server and the app database answer."""
     settings = get_settings()
     async with httpx.AsyncClient(timeout=2.0) as client:
         rasa = await _ok(client, f"{settings.rasa_url}/status?token={settings.rasa_token}")
         actions = await _ok(client, f"{settings.action_server_url}/health")
-    return Health(status="ok" if rasa and actions else "degraded", rasa=rasa, action_server=actions)
+    database = await run_in_threadpool(_database_ok)
+    healthy = rasa and actions and database
+    return Health(status="ok" if healthy else "degraded", rasa=rasa, action_server=actions,
+                  database=database)
+
+
+def _database_ok() -> bool:
+    try:
+        with engine().connect() as connection:
+            return connection.execute(sql("SELECT 1")).scalar() == 1
+    except Exception as err:  # noqa: BLE001 - any failure means "not healthy"
+        log.error("Database check failed: %r", err)
+        return False
 
 
 async def _ok(client: httpx.AsyncClient, url: str) -> bool:

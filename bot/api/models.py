@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Language = Literal["sv", "fi", "da"]
 
@@ -16,7 +16,10 @@ class ChatRequest(BaseModel):
         default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$",
         description="Pseudonymous id from an earlier reply; omit to start a new conversation.",
     )
-    message: str = Field(description="What the user wrote, plain text.")
+    message: str = Field(
+        description="What the user wrote, plain text (1 to 1,000 characters after trimming; "
+        "the limit is VAGVISAREN_MAX_MESSAGE_CHARS). A quick-reply button sends its payload.",
+    )
     language: Language | None = Field(default=None, description="Explicit UI language.")
     plain_language: bool | None = Field(default=None, description="Plain-language mode.")
     school: str | None = Field(
@@ -25,12 +28,45 @@ class ChatRequest(BaseModel):
     )
 
 
+class Button(BaseModel):
+    """A quick reply: show `title`, send `payload` as the next message when clicked."""
+
+    model_config = ConfigDict(extra="allow")
+    title: str
+    payload: str
+
+
+class SuggestionItem(BaseModel):
+    """One card of a `suggestions` payload (see bot/suggestions.py)."""
+
+    kind: Literal["programme", "profession", "company", "visit"]
+    id: str
+    title: str
+    fields: list[str] = Field(default_factory=list)
+    municipality: str | None = None
+    distance_km: float | None = None
+    date: str | None = None
+    sample: bool = Field(default=False, description="Invented demo data, shown as 'Exempel'.")
+    reason: str | None = None
+
+
+class Suggestions(BaseModel):
+    """The machine-readable payload the widget renders as cards."""
+
+    type: Literal["suggestions"] = "suggestions"
+    language: str
+    items: list[SuggestionItem]
+
+
 class BotMessage(BaseModel):
-    """One bot message: plain text, quick-reply buttons and/or a machine-readable payload."""
+    """One bot message: plain text, quick-reply buttons and/or a machine-readable payload.
+
+    `custom` is a `Suggestions` payload; any other payload type passes through unchanged.
+    """
 
     text: str | None = None
-    buttons: list[dict[str, Any]] = Field(default_factory=list)
-    custom: dict[str, Any] | None = None
+    buttons: list[Button] = Field(default_factory=list)
+    custom: Suggestions | dict[str, Any] | None = None
 
 
 class ChatResponse(BaseModel):
@@ -42,10 +78,13 @@ class ChatResponse(BaseModel):
 
 
 class ErrorResponse(BaseModel):
-    detail: str
+    """Every 4xx answer: one readable sentence saying what was wrong."""
+
+    detail: str = Field(examples=["message: the message is empty."])
 
 
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     rasa: bool
     action_server: bool
+    database: bool = Field(description="The app's SQLite database answers `SELECT 1`.")
