@@ -1,0 +1,93 @@
+"""Admin CLI: `python -m bot.admin add-counsellor|remove-counsellor|list-counsellors|refresh|purge`.
+
+Runs on the server, against the same var/ databases as the gateway (VAGVISAREN_VAR_DIR,
+VAGVISAREN_TRACKER_DB).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import typer
+
+from bot.admin import accounts
+from bot.settings import get_settings
+
+cli = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
+_AGE = re.compile(r"^(\d+)\s*([dw]?)$")
+
+
+def parse_age(value: str) -> int:
+    """"90d", "12w" or "90" as a number of days."""
+    match = _AGE.match(value.strip().lower())
+    if not match:
+        raise typer.BadParameter("use days like 90d, weeks like 12w, or a plain number of days")
+    number, unit = int(match.group(1)), match.group(2)
+    return number * 7 if unit == "w" else number
+
+
+@cli.command("add-counsellor")
+def add_counsellor(
+    username: str = typer.Option(..., "--username"),
+    school: str = typer.Option(..., "--school", help="The school id the widget sends."),
+    language: str = typer.Option("sv", "--language", help="sv, fi or da"),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Read the password from standard input."),
+) -> None:
+    """Create an account that sees only SCHOOL's conversations."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        account = accounts.add_counsellor(username, school, password, language)
+    except accounts.AccountError as err:
+        typer.echo(f"Not created: {err}", err=True)
+        raise typer.Exit(1) from err
+    typer.echo(f"Created {account.username} for school {account.school} ({account.language}).")
+
+
+@cli.command("remove-counsellor")
+def remove_counsellor(username: str = typer.Option(..., "--username")) -> None:
+    """Delete an account and its sessions."""
+    if not accounts.remove_counsellor(username):
+        typer.echo(f"No account {username!r}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Removed {username}.")
+
+
+@cli.command("list-counsellors")
+def list_counsellors() -> None:
+    for account in accounts.list_counsellors():
+        typer.echo(f"{account.username}\t{account.school}\t{account.language}")
+
+
+@cli.command()
+def refresh() -> None:
+    """Fold new tracker events into the summaries (the API also does this on each request)."""
+    from bot.summaries import refresh as run_refresh
+
+    typer.echo(f"{run_refresh()} new events processed.")
+
+
+@cli.command()
+def purge(
+    older_than: str = typer.Option(None, "--older-than",
+                                   help="Age: 90d, 12w; default from settings"),
+) -> None:
+    """Delete transcripts, summaries, sign-ups and handovers older than the retention period."""
+    from bot.summaries.purge import purge as run_purge
+
+    days = parse_age(older_than) if older_than else get_settings().retention_days
+    report = run_purge(days)
+    typer.echo(
+        f"Purged older than {days} days: {report.conversations} conversations "
+        f"({report.events} tracker events, {report.summaries} summaries), "
+        f"{report.signups} sign-ups, {report.handovers} handovers, "
+        f"{report.audit_entries} audit entries. Anonymous weekly counts kept."
+    )
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,160 @@
+"""Folding Rasa tracker events into one conversation's summary, one event at a time.
+
+The running state is saved with the summary, so new events extend it without a rescan.
+Events are rows of Rasa's SQLTrackerStore `events` table (id, sender_id, type_name,
+timestamp, intent_name, action_name, data JSON).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bot.privacy import school_id, scrub
+
+KINDS = ("programme", "profession", "company", "visit")
+FALLBACK_UTTERS = {"utter_default", "utter_action_error"}
+
+
+class Summary(BaseModel):
+    """What a counsellor sees about one conversation (no free text except the scrubbed question)."""
+
+    conversation_id: str
+    school: str | None = None
+    language: str | None = None
+    plain_language: bool = False
+    started_at: float = 0.0
+    ended_at: float = 0.0
+    user_turns: int = 0
+    fields: list[str] = Field(default_factory=list)
+    place: str | None = None
+    suggested: dict[str, list[str]] = Field(default_factory=lambda: {k: [] for k in KINDS})
+    signups: list[str] = Field(default_factory=list)
+    handover: bool = False
+    handover_question: str | None = None
+    fallback_count: int = 0
+
+
+class State(Summary):
+    """The summary plus what the builder needs to carry between refreshes."""
+
+    interest_texts: list[str] = Field(default_factory=list)
+    interests_slot: list[str] = Field(default_factory=list)
+    payload_fields: list[str] = Field(default_factory=list)
+    matched_key: str = ""
+    matched_fields: list[str] = Field(default_factory=list)
+    visit_id_slot: str | None = None
+    pending_signup: str | None = None
+    pending_fallback: bool = False
+    last_user_text: str = ""
+
+    def summary(self) -> Summary:
+        return Summary.model_validate(self.model_dump(include=set(Summary.model_fields)))
+
+
+def _add(values: list[str], value: Any) -> None:
+    if isinstance(value, str) and value and value not in values:
+        values.append(value)
+
+
+def _slot(state: State, name: str | None, value: Any) -> None:
+    if name == "language" and isinstance(value, str):
+        state.language = value
+    elif name == "plain_language":
+        state.plain_language = bool(value)
+    elif name == "school":
+        state.school = school_id(value) or state.school
+    elif name == "location":
+        state.place = scrub(value)[:80] if isinstance(value, str) and value else state.place
+    elif name == "interests":
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                _add(state.interests_slot, item[:100])
+    elif name == "visit_id":
+        state.visit_id_slot = value if isinstance(value, str) else None
+
+
+def _user(state: State, data: dict[str, Any], intent: str | None) -> None:
+    state.user_turns += 1
+    text = str(data.get("text") or "")
+    intent = intent or ((data.get("parse_data") or {}).get("intent") or {}).get("name")
+    state.pending_fallback = intent == "nlu_fallback"
+    if state.pending_fallback:
+        state.fallback_count += 1
+    if intent == "tell_interest" and text:
+        state.interest_texts.append(text[:300])
+    state.last_user_text = text[:1000]
+    if state.school is None:
+        state.school = school_id((data.get("metadata") or {}).get("school"))
+
+
+def _bot(state: State, data: dict[str, Any]) -> None:
+    utter = (data.get("metadata") or {}).get("utter_action")
+    if utter == "utter_default" and state.pending_fallback:
+        state.pending_fallback = False  # the reply to an nlu_fallback: counted once
+    elif utter in FALLBACK_UTTERS:
+        state.fallback_count += 1
+    if utter == "utter_signup_confirmed" and state.pending_signup:
+        _add(state.signups, state.pending_signup)
+        state.pending_signup = None
+    custom = (data.get("data") or {}).get("custom")
+    if not isinstance(custom, dict) or custom.get("type") != "suggestions":
+        return
+    for item in custom.get("items") or []:
+        if not isinstance(item, dict) or item.get("kind") not in KINDS:
+            continue
+        _add(state.suggested.setdefault(item["kind"], []), item.get("id"))
+        if item["kind"] != "visit":
+            for field_id in item.get("fields") or []:
+                _add(state.payload_fields, field_id)
+
+
+def _action(state: State, name: str | None) -> None:
+    if name == "action_request_handover":
+        state.handover = True
+        state.handover_question = scrub(state.last_user_text) or state.handover_question
+    elif name == "action_request_visit":
+        state.pending_signup = state.visit_id_slot
+
+
+def apply(state: State, type_name: str, timestamp: float | None, intent: str | None,
+          action: str | None, raw: str | None) -> None:
+    """Fold one tracker event into the state."""
+    if timestamp:
+        state.started_at = min(state.started_at or timestamp, timestamp)
+        state.ended_at = max(state.ended_at, timestamp)
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    if type_name == "user":
+        _user(state, data, intent)
+    elif type_name == "bot":
+        _bot(state, data)
+    elif type_name == "slot":
+        _slot(state, data.get("name"), data.get("value"))
+    elif type_name == "action":
+        _action(state, action or data.get("name"))
+    elif type_name == "restart":
+        state.visit_id_slot = state.pending_signup = None
+
+
+def finish(state: State) -> None:
+    """Interests as field ids: matched from the pupil's own words (re-matched only when they
+    changed), else the fields of what the bot suggested."""
+    key = json.dumps([state.interest_texts, state.interests_slot, state.language])
+    if key != state.matched_key:
+        state.matched_key = key
+        text = " ".join(state.interest_texts).strip()
+        state.matched_fields = []
+        if text or state.interests_slot:
+            from bot.matching import match_interests  # heavy import, only when needed
+
+            result = match_interests(text, state.interests_slot, lang=state.language or "sv",
+                                     mode="lexical", limit=3)
+            state.matched_fields = result.field_ids[:3]
+    state.fields = state.matched_fields or state.payload_fields[:3]

@@ -1,0 +1,59 @@
+"""The 2-3 sentence readable summary, from templates in templates.yml (sv, fi, da)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.knowledge.loader import load_knowledge
+from bot.summaries.state import Summary
+
+TEMPLATES = Path(__file__).with_name("templates.yml")
+LANGUAGES = ("sv", "fi", "da")
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[str, dict[str, Any]]:
+    return yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
+
+
+def field_label(field_id: str, language: str) -> str:
+    field = load_knowledge().field(field_id)
+    return field.label.get(language).lower() if field else field_id
+
+
+def _join(names: list[str], word: str) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
+
+
+def readable(summary: Summary, language: str = "sv") -> str:
+    """Opening sentence, interests sentence, and one outcome sentence (the most important)."""
+    t = templates()[language if language in LANGUAGES else "sv"]
+    day = dt.datetime.fromtimestamp(summary.started_at, dt.UTC).date()
+    date = day.isoformat() if language == "sv" else day.strftime("%d.%m.%Y")
+    spoken = t["languages"].get(summary.language or "", t["unknown_language"])
+    sentences = [t["opening"].format(language=spoken, plain=t["plain"] if summary.plain_language
+                                     else "", date=date, turns=summary.user_turns)]
+    place = t["place"].format(place=summary.place) if summary.place else ""
+    if summary.fields:
+        labels = [field_label(f, language) for f in summary.fields]
+        sentences.append(t["interests"].format(fields=_join(labels, t["and"]), place=place))
+    else:
+        sentences.append(t["no_interests"].format(place=place))
+    if summary.handover:
+        sentences.append(t["handover"])
+    elif summary.signups:
+        sentences.append(t["signup"].format(count=len(summary.signups)))
+    elif any(summary.suggested.values()):
+        counts = {kind: len(summary.suggested.get(kind, [])) for kind in
+                  ("programme", "profession", "company", "visit")}
+        sentences.append(t["suggested"].format(
+            programmes=counts["programme"], professions=counts["profession"],
+            companies=counts["company"], visits=counts["visit"]))
+    elif summary.fallback_count:
+        sentences.append(t["fallbacks"].format(count=summary.fallback_count))
+    return " ".join(sentences)
