@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import apologise_on_error, language_of
 from bot.knowledge.queries import find_place
-from bot.matching import match_interests
+from bot.matching import get_matcher, match_interests
 from bot.suggestions import country_for, interest_text, match_items, match_summary, payload
 
 
@@ -36,3 +37,11 @@ class ActionSuggestMatches(Action):
         dispatcher.utter_message(response="utter_matches", **match_summary(result, language))
         dispatcher.utter_message(json_message=payload(match_items(result), language))
         return []
+
+
+
+# Load the matcher when the action server's worker starts, not on a pupil's first message
+# (~8 s). Only in Sanic's worker process: in the main process, loading torch fixes the
+# multiprocessing start method, and Sanic then refuses to start its workers.
+if os.environ.get("SANIC_WORKER_NAME"):
+    get_matcher()
