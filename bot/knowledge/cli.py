@@ -92,8 +92,9 @@ def import_(csv_file: Annotated[Path, typer.Argument(help="e.g. programmes.csv")
 
 @app.command()
 def lookup(directory: DirArg = None) -> None:
-    """Regenerate data/lookups/location.yml (the NLU place lookup table) from places.yml."""
-    from bot.knowledge.nlu_lookup import write
+    """Regenerate the NLU lookup tables in data/lookups/ (places and interest words)."""
+    from bot.knowledge.nlu_lookup import write, write_interests
 
-    path = write(_load(directory))
-    console.print(f"Wrote {path}")
+    kb = _load(directory)
+    for path in (write(kb), write_interests(kb)):
+        console.print(f"Wrote {path}")

@@ -39,3 +39,30 @@ def write(kb: KnowledgeBase, path: Path = LOOKUP_FILE) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(kb), encoding="utf-8")
     return path
+
+
+INTEREST_FILE = ROOT / "data" / "lookups" / "interest.yml"
+
+
+def interest_words(kb: KnowledgeBase) -> list[str]:
+    """Every interest synonym in sv, fi and da, lower-cased and sorted."""
+    words = {
+        word.lower()
+        for row in kb.synonyms
+        for language in ("sv", "fi", "da")
+        for word in getattr(row, language)
+    }
+    return sorted(words)
+
+
+def render_interests(kb: KnowledgeBase) -> str:
+    lines = [HEADER.replace("places.yml", "interest_synonyms.yml"), 'version: "3.1"', "nlu:",
+             "  - lookup: interest", "    examples: |"]
+    lines += [f"      - {word}" for word in interest_words(kb)]
+    return "\n".join(lines) + "\n"
+
+
+def write_interests(kb: KnowledgeBase, path: Path = INTEREST_FILE) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_interests(kb), encoding="utf-8")
+    return path
