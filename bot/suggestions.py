@@ -16,7 +16,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.queries import VisitHit
 from bot.knowledge.schema import Place
 from bot.labels import label
-from bot.matching import MatchResult
+from bot.matching import CompanyMatch, MatchResult
 
 Kind = Literal["programme", "profession", "company", "visit"]
 
@@ -86,6 +86,7 @@ def join(names: list[str], language: str) -> str:
 
 COUNTRY_OF_LANGUAGE = {"sv": "SE", "fi": "FI", "da": "DK"}
 SHOWN = 3
+NEAR_KM = 150  # a company further away is shown only to make up the minimum of two
 
 
 def country_for(place: Place | None, language: str) -> str:
@@ -115,6 +116,13 @@ def _company_label(name: str, place_id: str) -> str:
     return name if town in name else f"{name} ({town})"
 
 
+def nearby_companies(result: MatchResult) -> list[CompanyMatch]:
+    """Up to three companies, nearest first; far ones only when fewer than two are near."""
+    near = [c for c in result.companies if c.distance_km is None or c.distance_km <= NEAR_KM]
+    chosen = near if len(near) >= 2 else result.companies[:2]
+    return chosen[:SHOWN]
+
+
 def match_items(result: MatchResult) -> list[Item]:
     """Cards for the top programmes, professions and companies, each with its reason."""
     items = [
@@ -130,7 +138,7 @@ def match_items(result: MatchResult) -> list[Item]:
              municipality=_town(c.municipality),
              distance_km=None if c.distance_km is None else round(c.distance_km, 1),
              reason=c.reason)
-        for c in result.companies[:SHOWN]
+        for c in nearby_companies(result)
     ]
     return items
 
@@ -143,6 +151,6 @@ def match_summary(result: MatchResult, language: str) -> dict[str, str]:
         "programmes": join([p.name for p in result.programmes[:SHOWN]], language),
         "professions": join([p.title for p in result.professions[:SHOWN]], language),
         "companies": join(
-            [_company_label(c.name, c.municipality) for c in result.companies[:SHOWN]], language
+            [_company_label(c.name, c.municipality) for c in nearby_companies(result)], language
         ),
     }
