@@ -96,6 +96,7 @@ bench-match: setup ## Benchmark: interest matching hit@1/hit@3 per language and 
 	$(VENV)/bin/python bench/bench_match.py
 
 bench-load: setup train ## Benchmark: latency, throughput, memory, training and cold start under load
+	$(VENV)/bin/pip install -q -r requirements/bench.txt $(PIP_QUIET)
 	$(VENV)/bin/python bench/bench_load.py
 
 clean: ## Remove environments, models and local state

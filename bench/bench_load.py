@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.settings import ROOT
-from bot.stack import RASA_BIN, Ports, Stack
+from bot.stack import MODEL, RASA_BIN, Ports, Stack
 
 console = Console()
 OUT = ROOT / "var" / "bench-load"
@@ -141,7 +141,40 @@ def _baseline_config() -> Path:
     return path
 
 
-def _measure(model: Path, label: str, users_list: list[int], conversations: int) -> dict:
+PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
+
+
+def _profile(pid: int, name: str, seconds: int) -> subprocess.Popen[bytes] | None:
+    """Sample one service (with its workers) during the load; collapsed stacks to a file."""
+    if not PY_SPY.exists():
+        return None
+    return subprocess.Popen(
+        [str(PY_SPY), "record", "--pid", str(pid), "--subprocesses", "--format", "raw",
+         "--duration", str(seconds), "--rate", "50", "--nonblocking",
+         "--output", str(OUT / f"profile-{name}.txt")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def top_frames(path: Path, limit: int = 8) -> list[tuple[str, float]]:
+    """The frames where most samples were spent (self time), as shares of all samples."""
+    counts: dict[str, int] = {}
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, number = line.rpartition(" ")
+        if not stack or not number.isdigit():
+            continue
+        leaf = stack.split(";")[-1]
+        if "idle" in leaf or leaf.startswith(("select ", "poll ", "epoll_wait", "wait ")):
+            continue
+        counts[leaf] = counts.get(leaf, 0) + int(number)
+        total += int(number)
+    ranked = sorted(counts.items(), key=lambda item: -item[1])[:limit]
+    return [(frame, n / total) for frame, n in ranked] if total else []
+
+
+def _measure(model: Path, label: str, users_list: list[int], conversations: int,
+             profile_s: int = 0) -> dict:
     stack = Stack(Ports.free(), OUT / f"var-{label}", model=model,
                   extra_env={"VAGVISAREN_RATE_LIMIT_PER_IP": "1000000",
                              "VAGVISAREN_RATE_LIMIT_PER_SESSION": "1000000"})
@@ -152,8 +185,15 @@ def _measure(model: Path, label: str, users_list: list[int], conversations: int)
         first = httpx.post(f"{stack.gateway_url}/api/chat", json={"message": "hej"}, timeout=60)
         cold_start = time.monotonic() - started
         assert first.status_code == 200
+        profilers = [
+            _profile(proc.pid, f"{label}-{name}", profile_s)
+            for name, proc in stack.procs.items()
+        ] if profile_s else []
         runs = {users: asyncio.run(_load(stack.gateway_url, users, conversations))
                 for users in users_list}
+        for profiler in profilers:
+            if profiler is not None:
+                profiler.wait(timeout=profile_s + 30)
         memory = {name: _peak_rss_mb(proc.pid) for name, proc in stack.procs.items()}
     finally:
         stack.stop()
@@ -164,12 +204,17 @@ def main(
     users: Annotated[list[int] | None, typer.Option(help="Concurrent pupils per run.")] = None,
     conversations: Annotated[int, typer.Option(help="Conversations per pupil.")] = 3,
     baseline: Annotated[bool, typer.Option(help="Also measure Rasa's default pipeline.")] = True,
+    profile: Annotated[int, typer.Option(help="Seconds of py-spy sampling (0: off).")] = 20,
+    train: Annotated[bool, typer.Option(help="Time a full training (else use models/).")] = True,
 ) -> None:
     users = users or [20, 50]
     OUT.mkdir(parents=True, exist_ok=True)
-    console.print("[bold]Timing a full training of config.yml[/] (rasa train --force) …")
-    model, train_s = _train(ROOT / "config.yml", "ours")
-    results = {"ours": _measure(model, "ours", users, conversations)}
+    if train:
+        console.print("[bold]Timing a full training of config.yml[/] (rasa train --force) …")
+        model, train_s = _train(ROOT / "config.yml", "ours")
+    else:
+        model, train_s = MODEL, float("nan")
+    results = {"ours": _measure(model, "ours", users, conversations, profile_s=profile)}
     train = {"ours": train_s}
     if baseline:
         console.print("[bold]Training the baseline (Rasa's default NLU pipeline)[/] …")
@@ -212,6 +257,14 @@ def main(
                   f"{ours.pct(0.95) / base.pct(0.95):.2f}, throughput "
                   f"{(ours.turns / ours.seconds) / (base.turns / base.seconds):.2f}; training "
                   f"{train['ours'] / train['rasa-default']:.2f}."]
+    profiles = sorted(OUT.glob("profile-ours-*.txt"))
+    if profiles:
+        lines += ["", f"Where the time goes under load (py-spy, {profile} s from the start of "
+                  "the first run, self time per frame, top 5 per service):", ""]
+        for path in profiles:
+            service = path.stem.removeprefix("profile-ours-")
+            frames = "; ".join(f"`{f[:90]}` {share:.0%}" for f, share in top_frames(path)[:5])
+            lines.append(f"- {service}: {frames or 'no samples'}")
     lines += ["", "Targets: p95 ≤ 300 ms at 20 users, ≥ 30 turns/s, 0 errors, all services "
               "≤ 2.5 GB resident, training ≤ 5 min.", END]
     _write_section("\n".join(lines))

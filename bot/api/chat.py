@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from typing import Any
@@ -79,12 +80,12 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
     }
     payload = {"sender": session_id, "message": text, "metadata": metadata}
     try:
-        async with httpx.AsyncClient(timeout=settings.rasa_timeout_s) as client:
-            reply = await client.post(
-                f"{settings.rasa_url}/webhooks/rest/webhook", json=payload
-            )
-            reply.raise_for_status()
-            raw = reply.json()
+        reply = await rasa_client().post(
+            f"{settings.rasa_url}/webhooks/rest/webhook", json=payload,
+            timeout=settings.rasa_timeout_s,
+        )
+        reply.raise_for_status()
+        raw = reply.json()
         if not isinstance(raw, list):
             raise ValueError(f"Rasa answered {type(raw).__name__}, not a list")
     except (httpx.HTTPError, ValueError) as err:
@@ -133,9 +134,9 @@ def chat_preflight(request: Request) -> Response:
 async def healthz() -> Health:
     """Whether Rasa (with its model), the action server and the app database answer."""
     settings = get_settings()
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        rasa = await _ok(client, f"{settings.rasa_url}/status?token={settings.rasa_token}")
-        actions = await _ok(client, f"{settings.action_server_url}/health")
+    client = rasa_client()
+    rasa = await _ok(client, f"{settings.rasa_url}/status?token={settings.rasa_token}")
+    actions = await _ok(client, f"{settings.action_server_url}/health")
     database = await run_in_threadpool(_database_ok)
     healthy = rasa and actions and database
     return Health(status="ok" if healthy else "degraded", rasa=rasa, action_server=actions,
@@ -149,6 +150,31 @@ def _database_ok() -> bool:
     except Exception as err:  # noqa: BLE001 - any failure means "not healthy"
         log.error("Database check failed: %r", err)
         return False
+
+
+_clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+
+
+def rasa_client() -> httpx.AsyncClient:
+    """One pooled client per event loop, for Rasa and the action server on loopback.
+
+    A client per request cost most of the gateway's CPU under load (py-spy: building an SSL
+    context each time, see docs/benchmarks.md); a pooled one also keeps connections alive.
+    """
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None or client.is_closed:
+        for stale in [other for other in _clients if other.is_closed()]:
+            del _clients[stale]
+        client = _clients[loop] = httpx.AsyncClient(timeout=2.0)
+    return client
+
+
+async def close_clients() -> None:
+    """Close the pooled clients (at gateway shutdown)."""
+    for client in list(_clients.values()):
+        await client.aclose()
+    _clients.clear()
 
 
 async def _ok(client: httpx.AsyncClient, url: str) -> bool:
