@@ -217,6 +217,8 @@ def run() -> None:
         raise typer.Exit(1) from err
     print(
         f"\nVägvisaren is running.\n  Open the chat:   {stack.gateway_url}/\n"
+        f"  Counsellors:     {stack.gateway_url}/counsellor "
+        "(accounts: python -m bot.admin add-counsellor)\n"
         f"  Rasa REST:       {stack.rasa_url}/webhooks/rest/webhook\n"
         f"  Action server:   {stack.action_url}\n  Logs:            {settings.var_dir}/*.log\n"
         "Press Ctrl-C to stop.",
