@@ -29,16 +29,26 @@ def location_names(kb: KnowledgeBase) -> list[str]:
     return sorted(names)
 
 
-def render(kb: KnowledgeBase) -> str:
-    lines = [HEADER, 'version: "3.1"', "nlu:", "  - lookup: location", "    examples: |"]
-    lines += [f"      - {name}" for name in location_names(kb)]
+def _render(lookup: str, source: str, examples: list[str]) -> str:
+    """A Rasa lookup table file: the generated-file header, then one example per line."""
+    lines = [HEADER.replace("places.yml", source), 'version: "3.1"', "nlu:",
+             f"  - lookup: {lookup}", "    examples: |"]
+    lines += [f"      - {example}" for example in examples]
     return "\n".join(lines) + "\n"
 
 
-def write(kb: KnowledgeBase, path: Path = LOOKUP_FILE) -> Path:
+def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(kb), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+def render(kb: KnowledgeBase) -> str:
+    return _render("location", "places.yml", location_names(kb))
+
+
+def write(kb: KnowledgeBase, path: Path = LOOKUP_FILE) -> Path:
+    return _write(path, render(kb))
 
 
 INTEREST_FILE = ROOT / "data" / "lookups" / "interest.yml"
@@ -56,13 +66,8 @@ def interest_words(kb: KnowledgeBase) -> list[str]:
 
 
 def render_interests(kb: KnowledgeBase) -> str:
-    lines = [HEADER.replace("places.yml", "interest_synonyms.yml"), 'version: "3.1"', "nlu:",
-             "  - lookup: interest", "    examples: |"]
-    lines += [f"      - {word}" for word in interest_words(kb)]
-    return "\n".join(lines) + "\n"
+    return _render("interest", "interest_synonyms.yml", interest_words(kb))
 
 
 def write_interests(kb: KnowledgeBase, path: Path = INTEREST_FILE) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_interests(kb), encoding="utf-8")
-    return path
+    return _write(path, render_interests(kb))
