@@ -27,11 +27,13 @@ class ActionSetLanguage(Action):
     ) -> list[EventType]:
         message = tracker.latest_message or {}
         metadata = message.get("metadata") or {}
-        decision = choose_language(
-            message.get("text") or "", tracker.get_slot("language"), metadata.get("language")
-        )
+        current = tracker.get_slot("language")
+        decision = choose_language(message.get("text") or "", current, metadata.get("language"))
         events: list[EventType] = []
-        if decision.source != "kept":
+        # Only a change is an event: a SlotSet on every turn would make Rasa call
+        # action_validate_slot_mappings on every turn too (see docs/benchmarks.md). The slot
+        # has no initial value, so the first turn always records the language it chose.
+        if decision.language != current:
             events.append(SlotSet("language", decision.language))
         intent = (message.get("intent") or {}).get("name")
         plain = plain_language_requested(metadata.get("plain_language"), intent,

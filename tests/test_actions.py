@@ -41,3 +41,12 @@ def test_plain_language_intent_turns_plain_mode_on() -> None:
     events = _run(_tracker("jag lär mig svenska", {"language": "sv", "plain_language": False},
                            intent="ask_plain_language"))
     assert {e["name"]: e["value"] for e in events}["plain_language"] is True
+
+
+def test_same_language_again_is_no_event() -> None:
+    assert _run(_tracker("jag gillar att skruva på mopeder", {"language": "sv"})) == []
+
+
+def test_first_turn_records_a_language_even_when_unsure() -> None:
+    events = _run(_tracker("ok", {"language": None, "plain_language": False}))
+    assert [(e["name"], e["value"]) for e in events] == [("language", "sv")]
