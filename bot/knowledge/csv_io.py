@@ -19,8 +19,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.knowledge.integrity import check_integrity
-from bot.knowledge.loader import DEFAULT_DIR, KnowledgeError, load_knowledge
+from bot.knowledge.loader import KnowledgeError, load_knowledge
 from bot.knowledge.schema import ENTITIES, KnowledgeBase, Localized, id_attr
+from bot.settings import get_settings
 
 SEP = "|"
 LOC_LANGS = ("sv", "fi", "da", "en")
@@ -178,7 +179,8 @@ def import_csv(path: Path, into: Path | None = None) -> Path:
 
     Nothing is written when any row or reference is wrong."""
     entity, records, lines = read_csv(path)
-    current = load_knowledge(into)
+    folder = Path(into or get_settings().knowledge_dir)  # validated and written: one folder
+    current = load_knowledge(folder)
     parts = {e: getattr(current, e) for e in ENTITIES} | {entity: records}
     kb = KnowledgeBase(**parts)
     problems = check_integrity(kb)
@@ -191,7 +193,7 @@ def import_csv(path: Path, into: Path | None = None) -> Path:
             for p in problems
         ]
         raise KnowledgeError(f"{len(msgs)} problem(s) importing {path}:\n" + "\n".join(msgs))
-    target = Path(into or DEFAULT_DIR) / ENTITIES[entity][0]
+    target = folder / ENTITIES[entity][0]
     write_yaml(target, records, note=f"imported from {path.name}")
     return target
 
