@@ -55,16 +55,11 @@ class ActionSuggestVisits(Action):
         return show_visits(dispatcher, tracker)
 
 
-class ActionAskVisitId(Action):
+class ActionAskVisitId(ActionSuggestVisits):
     """The sign-up form asks "which visit?" by showing the nearby visits as buttons."""
 
     def name(self) -> str:
         return "action_ask_visit_id"
-
-    @apologise_on_error
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        return show_visits(dispatcher, tracker)
 
 
 class ActionRequestVisit(Action):
