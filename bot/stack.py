@@ -237,9 +237,16 @@ def run() -> None:
 def check() -> None:
     """Exit 0 when the services on the default ports are healthy (for scripts)."""
     stack = Stack(Ports.default(), get_settings().var_dir)
+    healthy = True
     for name, url in stack.health_urls().items():
-        status = httpx.get(url, timeout=3.0).status_code
+        try:
+            status = str(httpx.get(url, timeout=3.0).status_code)
+        except httpx.HTTPError as err:
+            status = f"down ({type(err).__name__})"
+        healthy = healthy and status == "200"
         print(f"{name}: {status}")
+    if not healthy:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":
