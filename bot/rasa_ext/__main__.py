@@ -1,0 +1,20 @@
+"""`python -m bot.rasa_ext run …`: Rasa's own command line with bot.rasa_ext.patches applied.
+
+bot/stack.py starts the Rasa server this way, so `make run`, the tests and the benchmarks
+all run the same, patched server.
+"""
+
+from __future__ import annotations
+
+from bot.rasa_ext import patches
+
+
+def main() -> None:
+    patches.apply()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
