@@ -64,6 +64,12 @@ def test_rejects_a_body_that_is_not_an_object(client: TestClient, body: object) 
                                       '{"message": "hej"}.'}
 
 
+def test_schema_publishes_the_message_limits(client: TestClient) -> None:
+    message = client.get("/openapi.json").json()["components"]["schemas"]["ChatRequest"][
+        "properties"]["message"]
+    assert (message["minLength"], message["maxLength"], message["pattern"]) == (1, 1000, r"\S")
+
+
 @pytest.mark.parametrize("raw", ['{"message": "hej"', "message=hej", "\xff"])
 def test_invalid_json_is_a_400(client: TestClient, raw: str) -> None:
     reply = client.post("/api/chat", content=raw.encode("latin-1"),
@@ -96,8 +102,10 @@ def test_json_with_charset_is_fine(client: TestClient) -> None:
 @pytest.mark.parametrize(("field", "value"), [
     ("session_id", "../../etc/passwd"), ("session_id", "x" * 500), ("session_id", "a b"),
     ("language", "en"), ("school", "<script>"), ("plain_language", "kanske"),
+    # Found by schemathesis: lax parsing took 0 and "true" for booleans, 12345678 for an id.
+    ("plain_language", 0), ("plain_language", "true"), ("session_id", 12345678),
 ])
-def test_rejects_odd_fields_with_a_reason(client: TestClient, field: str, value: str) -> None:
+def test_rejects_odd_fields_with_a_reason(client: TestClient, field: str, value: object) -> None:
     reply = client.post("/api/chat", json={"message": "hej", field: value})
     assert reply.status_code == 422
     assert reply.json()["detail"].startswith(field)

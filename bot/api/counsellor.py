@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Annotated
 import yaml
 from fastapi import APIRouter, Cookie, Depends, HTTPException, Query, Response
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import func, select
 
 from bot import storage
@@ -42,7 +43,19 @@ router = APIRouter(tags=["counsellor"])
 
 # ----- response models ------------------------------------------------------------------------
 
+def _iso_date(value: object) -> object:
+    """Only YYYY-MM-DD: pydantic alone would read "0" as 1970-01-01 (a Unix timestamp)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("use a date like 2026-11-25")
+    return value
+
+
+# A filter date from the query string, written as the schema says: YYYY-MM-DD.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
 class LoginRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     username: str = Field(max_length=64)
     password: str = Field(max_length=256)
 
@@ -222,7 +235,8 @@ def ui_strings() -> JSONResponse:
 
 # ----- API ------------------------------------------------------------------------------------
 
-@router.post("/api/counsellor/login", response_model=Me, responses={401: {}})
+@router.post("/api/counsellor/login", response_model=Me,
+             responses={400: {"description": "The body is not valid JSON."}, 401: {}})
 def login(request: LoginRequest, response: Response) -> Me:
     """Check the password and set an HttpOnly, SameSite=Strict session cookie."""
     account = accounts.authenticate(request.username, request.password)
@@ -251,11 +265,11 @@ def me(account: Counsellor) -> Me:
             responses={401: {}})
 def conversations(
     account: FreshCounsellor,
-    start: Annotated[dt.date | None, Query(alias="from")] = None,
-    end: Annotated[dt.date | None, Query(alias="to")] = None,
+    start: Annotated[IsoDate | None, Query(alias="from")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to")] = None,
     field: Annotated[str | None, Query(max_length=64)] = None,
     handover: bool | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     lang: Annotated[str | None, Query(pattern="^(sv|fi|da)$")] = None,
 ) -> ConversationPage:

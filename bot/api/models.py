@@ -6,12 +6,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.settings import get_settings
+
 Language = Literal["sv", "fi", "da"]
+
+
+def _message_limits(schema: dict[str, Any]) -> None:
+    """Publish the checks chat() makes, so the OpenAPI schema promises what is accepted."""
+    schema.update(minLength=1, maxLength=get_settings().max_message_chars, pattern=r"\S")
 
 
 class ChatRequest(BaseModel):
     """One user message. The session id is pseudonymous: the gateway issues it."""
 
+    # Strict: 0 is not false and 123 is not a message; the schema says which type each field has.
+    model_config = ConfigDict(strict=True)
     session_id: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9_-]{8,64}$",
         description="Pseudonymous id from an earlier reply; omit to start a new conversation.",
@@ -19,6 +28,7 @@ class ChatRequest(BaseModel):
     message: str = Field(
         description="What the user wrote, plain text (1 to 1,000 characters after trimming; "
         "the limit is VAGVISAREN_MAX_MESSAGE_CHARS). A quick-reply button sends its payload.",
+        json_schema_extra=_message_limits,
     )
     language: Language | None = Field(default=None, description="Explicit UI language.")
     plain_language: bool | None = Field(default=None, description="Plain-language mode.")

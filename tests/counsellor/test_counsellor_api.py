@@ -59,6 +59,20 @@ def test_login_cookie_and_logout(client: TestClient) -> None:
     assert client.get("/api/counsellor/me").status_code == 401
 
 
+@pytest.mark.parametrize("query", ["to=0", "from=1700000000", "from=2026-13-01",
+                                   "page=31075935227274713890816", "page=0"])
+def test_bad_filters_are_a_422_not_a_500(client: TestClient, query: str) -> None:
+    # Found by schemathesis: "0" was read as 1970-01-01 and a huge page overflowed SQLite.
+    login(client)
+    assert client.get(f"/api/counsellor/conversations?{query}").status_code == 422
+
+
+def test_login_with_an_undecodable_body_is_a_documented_400(client: TestClient) -> None:
+    reply = client.post("/api/counsellor/login", content=b"\xff",
+                        headers={"content-type": "application/json"})
+    assert reply.status_code == 400
+
+
 def test_school_scoping(client: TestClient) -> None:
     login(client)
     page = client.get("/api/counsellor/conversations").json()
