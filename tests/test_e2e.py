@@ -113,3 +113,14 @@ def test_conversation_survives_a_rasa_restart(stack: Stack) -> None:
     assert len(after["events"]) >= len(before["events"])
     user_texts = [e.get("text") for e in after["events"] if e["event"] == "user"]
     assert "Moi! Mitä sä osaat?" in user_texts
+
+
+@pytest.mark.parametrize(("language", "message"), [("sv", "123"), ("fi", "0"), ("da", "4711")])
+def test_a_bare_number_is_out_of_scope(stack: Stack, domain: dict, language: str,
+                                       message: str) -> None:
+    # Some requirement questions hold numbers ("jag har 200 poäng"); a bare number is not one.
+    expected = {v["text"] for v in domain["responses"]["utter_out_of_scope"]
+                if {c["name"]: c["value"] for c in v.get("condition", [])}.get("language")
+                == language}
+    replies = _rest(stack, f"e2e-number-{uuid.uuid4().hex[:8]}", message, {"language": language})
+    assert replies and replies[0]["text"] in expected
