@@ -66,6 +66,10 @@ def _evaluate(model: Path, name: str, language: str) -> dict[str, float]:
     }
 
 
+DOCS = ROOT / "docs" / "nlu-eval.md"
+START, END = "<!-- nlu-eval:start -->", "<!-- nlu-eval:end -->"
+
+
 def main(skip_baseline: bool = typer.Option(False, help="Only evaluate config.yml.")) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, dict[str, float]]] = {}
@@ -83,8 +87,7 @@ def main(skip_baseline: bool = typer.Option(False, help="Only evaluate config.ym
     for column in ("pipeline", "lang", "intent acc", "intent macro F1", "entity F1"):
         table.add_column(column)
     lines = [
-        "# NLU evaluation",
-        "",
+        START,
         f"Measured {date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores), "
         "with `make eval-nlu` (bench/eval_nlu.py). Trained on `data/` (NLU examples and "
         "lookup tables), tested on the held-out `tests/nlu/<lang>.yml`, never trained on. "
@@ -107,9 +110,19 @@ def main(skip_baseline: bool = typer.Option(False, help="Only evaluate config.ym
     console.print(table)
     for name, seconds in train_seconds.items():
         console.print(f"NLU training time, {name}: {seconds:.0f} s")
-    docs = ROOT / "docs" / "nlu-eval.md"
-    docs.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    console.print(f"Wrote {docs.relative_to(ROOT)}")
+    lines.append(END)
+    _write_section("\n".join(lines))
+    console.print(f"Wrote {DOCS.relative_to(ROOT)}")
+
+
+def _write_section(section: str) -> None:
+    """Replace the measured part of docs/nlu-eval.md; the reading of it below stays."""
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# NLU evaluation\n"
+    if START in text and END in text:
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOCS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
