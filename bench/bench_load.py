@@ -18,6 +18,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -234,7 +235,9 @@ def stage_shares(path: Path, stages: dict[str, str]) -> dict[str, float]:
 
 def _measure(model: Path, label: str, users_list: list[int], modes: list[str],
              conversations: int, profile_s: int = 0) -> dict:
-    stack = Stack(Ports.free(), OUT / f"var-{label}", model=model,
+    var_dir = OUT / f"var-{label}"
+    shutil.rmtree(var_dir, ignore_errors=True)  # every measurement starts with empty databases
+    stack = Stack(Ports.free(), var_dir, model=model,
                   extra_env={"VAGVISAREN_RATE_LIMIT_PER_IP": "1000000",
                              "VAGVISAREN_RATE_LIMIT_PER_SESSION": "1000000"})
     started = time.monotonic()
