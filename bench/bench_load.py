@@ -34,6 +34,7 @@ from rich.table import Table
 
 from bot.settings import ROOT
 from bot.stack import MODEL, RASA_BIN, Ports, Stack
+from docs_section import write_section  # bench/, on sys.path when run as a script
 
 console = Console()
 OUT = ROOT / "var" / "bench-load"
@@ -389,22 +390,13 @@ def main(
     targets = _targets(results, train_times["ours"])
     lines += ["", "Targets (issue 8):", "", *targets, END]
     console.print("\n".join(targets))
-    _write_section("\n".join(lines))
+    write_section(DOCS, "\n".join(lines), START, END, "Benchmarks")
     console.print(f"Wrote {DOCS.relative_to(ROOT)}")
 
 
 def _mem_gib() -> float:
     match = re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())
     return int(match.group(1)) / 1024 / 1024 if match else float("nan")
-
-
-def _write_section(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

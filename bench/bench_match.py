@@ -23,6 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.matching.engine import Matcher  # noqa: E402
 from bot.matching.evaluate import COUNTRY, evaluate, load_devset  # noqa: E402
+from docs_section import write_section  # noqa: E402  (bench/, beside this script)
 
 LANGUAGES = ("sv", "fi", "da")
 MODES = ("hybrid", "lexical", "semantic")
@@ -91,20 +92,8 @@ def main() -> None:
         END,
     ])
     print(section.replace(START + "\n", "").replace("\n" + END, ""))
-    _write(section)
+    write_section(DOC, section, START, END, "Benchmarks")
     print(f"\nwrote {DOC.relative_to(ROOT)}")
-
-
-def _write(section: str) -> None:
-    """Replace only our own section of docs/benchmarks.md, creating the file if needed."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from docs_section import write_section  # bench/, on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 OUT = ROOT / "var" / "eval-nlu"
@@ -111,18 +113,8 @@ def main(skip_baseline: bool = typer.Option(False, help="Only evaluate config.ym
     for name, seconds in train_seconds.items():
         console.print(f"NLU training time, {name}: {seconds:.0f} s")
     lines.append(END)
-    _write_section("\n".join(lines))
+    write_section(DOCS, "\n".join(lines), START, END, "NLU evaluation")
     console.print(f"Wrote {DOCS.relative_to(ROOT)}")
-
-
-def _write_section(section: str) -> None:
-    """Replace the measured part of docs/nlu-eval.md; the reading of it below stays."""
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# NLU evaluation\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
