@@ -13,6 +13,9 @@ import pytest
 from bot.settings import ROOT
 from bot.stack import RASA_PYTHON
 
+# A quiet, minimal environment for the Rasa interpreter.
+RASA_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"}
+
 # Replies an action server may send: the first three are valid, the others are not.
 CASES = [
     {"events": [{"event": "slot", "timestamp": None, "name": "language", "value": "fi"}],
@@ -54,7 +57,7 @@ print(json.dumps({"original": original, "patched": patched,
 def verdicts() -> dict:
     done = subprocess.run([str(RASA_PYTHON), "-c", SCRIPT, json.dumps(CASES)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300,
-                          env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+                          env=RASA_ENV)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -79,6 +82,6 @@ def test_valid_replies_pass_and_invalid_ones_fail_as_in_rasa(verdicts: dict) -> 
 def test_launcher_runs_rasas_command_line() -> None:
     done = subprocess.run([str(RASA_PYTHON), "-m", "bot.rasa_ext", "--version"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300,
-                          env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+                          env=RASA_ENV)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "3.6.21" in done.stdout
