@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.knowledge.queries import fold
 from bot.labels import labels
+from bot.text import fold
 
 SKIPPED = "-"
 _NAME = re.compile(r"^[^\W\d_][^\W\d_'’-]{0,29}$", re.UNICODE)
@@ -21,6 +21,8 @@ def clean_nickname(text: str | None) -> str | None:
     folded = fold(raw)
     if any(folded == fold(word) for words in labels()["skip_name"].values() for word in words):
         return SKIPPED
+    if any(folded == fold(word) for words in labels()["not_a_name"].values() for word in words):
+        return None
     words = raw.split()
     if not words or len(words) > 2 or any(ch.isdigit() or ch == "@" for ch in raw):
         return None

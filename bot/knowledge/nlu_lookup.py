@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.knowledge.queries import fold
 from bot.knowledge.schema import KnowledgeBase
 from bot.settings import ROOT
+from bot.text import fold
 
 LOOKUP_FILE = ROOT / "data" / "lookups" / "location.yml"
 HEADER = (

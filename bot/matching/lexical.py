@@ -22,9 +22,9 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.knowledge.queries import fold
 from bot.knowledge.schema import KnowledgeBase
 from bot.matching.text import Token, common_prefix
+from bot.text import fold
 
 LANGS = ("sv", "fi", "da")
 STOPWORDS_FILE = Path(__file__).with_name("stopwords.yml")

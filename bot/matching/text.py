@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.knowledge.queries import fold
+from bot.text import fold
 
 _WORD = re.compile(r"[^\W_]+")
 
