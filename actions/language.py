@@ -12,8 +12,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.language import choose_language, plain_language_requested
+from bot.language import choose_language, normalise, plain_language_requested
 from bot.privacy import school_id
+from bot.settings import get_settings
+from bot.text import without_places
 
 
 class ActionSetLanguage(Action):
@@ -27,20 +29,30 @@ class ActionSetLanguage(Action):
     ) -> list[EventType]:
         message = tracker.latest_message or {}
         metadata = message.get("metadata") or {}
+        text = without_places(message.get("text") or "", message.get("entities") or [])
         current = tracker.get_slot("language")
-        decision = choose_language(message.get("text") or "", current, metadata.get("language"))
+        widget_language = normalise(metadata.get("language"))
+        decision = choose_language(text, current, widget_language, get_settings().default_language,
+                                   previous_explicit=tracker.get_slot("widget_language"))
         events: list[EventType] = []
         # Only a change is an event: a SlotSet on every turn would make Rasa call
         # action_validate_slot_mappings on every turn too (see docs/benchmarks.md). The slot
         # has no initial value, so the first turn always records the language it chose.
         if decision.language != current:
             events.append(SlotSet("language", decision.language))
+        if widget_language and widget_language != tracker.get_slot("widget_language"):
+            events.append(SlotSet("widget_language", widget_language))
+        widget_plain = metadata.get("plain_language")
         intent = (message.get("intent") or {}).get("name")
-        plain = plain_language_requested(metadata.get("plain_language"), intent,
-                                         message.get("text") or "")
-        if plain is not None and plain != tracker.get_slot("plain_language"):
+        plain = plain_language_requested(widget_plain, intent, text,
+                                         previous_explicit=tracker.get_slot("widget_plain"))
+        if plain is not None and plain != bool(tracker.get_slot("plain_language")):
             events.append(SlotSet("plain_language", plain))
+        if isinstance(widget_plain, bool) and widget_plain != tracker.get_slot("widget_plain"):
+            events.append(SlotSet("widget_plain", widget_plain))
         school = school_id(metadata.get("school"))
         if school and school != tracker.get_slot("school"):
             events.append(SlotSet("school", school))
+        # A change is reported to the widget by action_validate_slot_mappings (actions/forms.py):
+        # Rasa drops messages of custom slot-mapping actions, but not of that one.
         return events

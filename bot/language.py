@@ -31,6 +31,9 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 SHORT_LETTERS = 10
 MIN_CONFIDENCE = 0.6
 MIN_CONFIDENCE_SHORT = 0.9
+# Leaving the language the conversation (or the page) is in takes more: "tjaa" or "xdxd" must
+# not flip a Swedish pupil into Finnish, "jeg kan godt lide at bygge ting" should.
+SWITCH_CONFIDENCE = 0.8
 
 
 @dataclass(frozen=True)
@@ -73,33 +76,63 @@ def normalise(code: object) -> str | None:
     return short if short in SUPPORTED else None
 
 
-def choose_language(text: str, current: str | None, explicit: object = None,
-                    default: str = "sv") -> Detection:
-    """Pick the conversation language: explicit metadata wins, then a confident detection.
+def greeting_language(text: str) -> str | None:
+    """The language of a one-word greeting that only one of ours uses ("moi", "hejsa")."""
+    words = _WORD.findall((text or "").lower())
+    if not words or len(words) > 3:
+        return None
+    first = re.sub(r"(.)\1+$", r"\1", words[0])  # "moiii", "hejsaaa"
+    for language, greetings in labels()["greetings"].items():
+        if first in greetings:
+            return str(language)
+    return None
 
-    A short, ambiguous or unsupported message keeps the current language.
+
+def choose_language(text: str, current: str | None, explicit: object = None,
+                    default: str = "sv", previous_explicit: object = None) -> Detection:
+    """Pick the conversation language: the user wins.
+
+    1. The widget's language when the user has just switched it (it differs from both what
+       the widget sent last time and the conversation's language).
+    2. A message clearly written in one of our languages, or a greeting only one of them uses.
+    3. The conversation's language; on the first turn the widget's, else `default`.
+
+    A short, ambiguous or unsupported message, or a button's payload, keeps the language.
     """
     forced = normalise(explicit)
-    if forced:
+    kept = normalise(current)
+    if forced and kept and forced != kept and forced != normalise(previous_explicit):
         return Detection(forced, "metadata")
-    kept = normalise(current) or default
-    detected, confidence = detect(text)
-    if detected in SUPPORTED:
-        return Detection(detected, "detected", detected, confidence)
-    return Detection(kept, "kept", detected, confidence)
+    baseline = kept or forced
+    if not (text or "").startswith("/"):
+        detected, confidence = detect(text)
+        letters = sum(map(len, _WORD.findall(text or "")))
+        clear = confidence >= SWITCH_CONFIDENCE and letters >= SHORT_LETTERS
+        if detected in SUPPORTED and (detected == baseline or baseline is None or clear):
+            return Detection(detected, "detected", detected, confidence)
+        greeted = greeting_language(text)
+        if greeted:
+            return Detection(greeted, "detected", greeted, 1.0)
+    else:
+        detected, confidence = None, 0.0
+    if kept:
+        return Detection(kept, "kept", detected, confidence)
+    return Detection(forced or default, "metadata" if forced else "kept", detected, confidence)
 
 
 def plain_language_requested(explicit: object, intent: str | None,
-                             text: str = "") -> bool | None:
-    """Whether plain language is wanted this turn: widget metadata wins, then the user's ask,
-    then words that show a language learner ("jag läser sfi", "opiskelen suomea").
+                             text: str = "", previous_explicit: object = None) -> bool | None:
+    """Whether plain language is wanted this turn: the user's typed ask or words that show a
+    language learner ("jag läser sfi", "opiskelen suomea") switch it on; the widget's checkbox
+    counts when the user has just changed it, or on the first turn.
 
-    Returns None when nothing in this turn says anything about it, so the slot stays as it is.
+    Returns None when nothing in this turn says anything about it, so the slot stays as it is:
+    a typed request stays on until the user turns it off.
     """
-    if isinstance(explicit, bool):
-        return explicit
     if intent == "ask_plain_language" or _shows_learner(text):
         return True
+    if isinstance(explicit, bool) and explicit != previous_explicit:
+        return explicit
     return None
 
 
@@ -112,3 +145,12 @@ def _shows_learner(text: str) -> bool:
 def _learner_markers() -> tuple[str, ...]:
     return tuple(m for markers in labels()["learner_markers"].values() for m in markers)
 
+
+
+STATE = "state"
+
+
+def state_message(language: str, plain_language: bool) -> dict[str, object]:
+    """The `custom` payload that tells the widget which language and plain-language setting
+    the bot now uses, so its switches follow the conversation (bot/api/chat.py)."""
+    return {"type": STATE, "language": language, "plain_language": plain_language}

@@ -30,11 +30,28 @@ def test_keeps_language_on_short_message() -> None:
     assert _run(_tracker("ok", {"language": "da", "plain_language": False})) == []
 
 
-def test_metadata_sets_language_and_plain_mode() -> None:
-    events = _run(_tracker("hej", {"language": "sv", "plain_language": False},
+def test_switching_the_widget_sets_language_and_plain_mode() -> None:
+    events = _run(_tracker("hej", {"language": "sv", "plain_language": False,
+                                   "widget_language": "sv", "widget_plain": False},
                            {"language": "da", "plain_language": True}))
     values = {e["name"]: e["value"] for e in events}
-    assert values == {"language": "da", "plain_language": True}
+    assert values == {"language": "da", "plain_language": True, "widget_language": "da",
+                      "widget_plain": True}
+
+
+def test_finnish_words_win_over_a_swedish_page() -> None:
+    events = _run(_tracker("mä tykkään koodata ja pelata", {"language": "sv",
+                                                             "widget_language": "sv"},
+                           {"language": "sv", "plain_language": False}))
+    assert ("language", "fi") in [(e["name"], e["value"]) for e in events]
+
+
+def test_a_typed_plain_request_stays_on_while_the_checkbox_is_untouched() -> None:
+    slots = {"language": "sv", "plain_language": True, "widget_language": "sv",
+             "widget_plain": False}
+    events = _run(_tracker("jag gillar bilar", slots, {"language": "sv",
+                                                       "plain_language": False}, "tell_interest"))
+    assert "plain_language" not in [e["name"] for e in events]
 
 
 def test_plain_language_intent_turns_plain_mode_on() -> None:

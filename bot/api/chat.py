@@ -17,6 +17,7 @@ from bot.api import web
 from bot.api.edge import EdgeRoute, preflight
 from bot.api.models import BotMessage, ChatRequest, ChatResponse, ErrorResponse, Health
 from bot.api.ratelimit import limiter
+from bot.language import STATE, SUPPORTED
 from bot.settings import get_settings
 from bot.storage import engine
 
@@ -91,13 +92,32 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
     except (httpx.HTTPError, ValueError) as err:
         log.error("Rasa did not answer for session %s: %r", session_id, err)
         return _unavailable(session_id, body.language or settings.default_language)
-    messages = _messages(raw)
+    state = _state(raw)
+    messages = _messages([m for m in raw if not _is_state(m)])
     if not messages:
         # Every turn of ours answers something; silence means a custom action failed (the
         # action server is down or timed out) and Rasa dropped its reply.
         log.error("Rasa answered nothing for session %s: is the action server up?", session_id)
         return _unavailable(session_id, body.language or settings.default_language)
-    return ChatResponse(session_id=session_id, messages=messages)
+    return ChatResponse(session_id=session_id, messages=messages, **state)
+
+
+def _is_state(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("custom"), dict) and \
+        item["custom"].get("type") == STATE
+
+
+def _state(raw: list[Any]) -> dict[str, Any]:
+    """The bot's language and plain-language state from its last state message, if any."""
+    found: dict[str, Any] = {}
+    for item in raw:
+        if _is_state(item):
+            custom = item["custom"]
+            if custom.get("language") in SUPPORTED:
+                found["language"] = custom["language"]
+            if isinstance(custom.get("plain_language"), bool):
+                found["plain_language"] = custom["plain_language"]
+    return found
 
 
 def _unavailable(session_id: str, language: str) -> ChatResponse:

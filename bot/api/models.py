@@ -85,6 +85,12 @@ class ChatResponse(BaseModel):
     degraded: bool = Field(
         default=False, description="True when Rasa could not answer and this is a fallback."
     )
+    language: Literal["sv", "fi", "da"] | None = Field(
+        default=None, description="The language the bot now answers in, when it differs from "
+        "the request's or has just changed: the widget's language switch follows it.")
+    plain_language: bool | None = Field(
+        default=None, description="Whether the bot now writes plain language, sent with "
+        "`language`: the widget's checkbox follows it.")
 
 
 class ErrorResponse(BaseModel):

@@ -438,6 +438,17 @@
       return response.json().catch(function () { return null; }).then(function (data) {
         if (response.ok && data && Array.isArray(data.messages)) {
           state.sessionId = data.session_id;
+          // The user's own words win over the page's settings: when the bot answers in
+          // another language or switches plain language on, the controls follow it.
+          if (LANGS.indexOf(data.language) >= 0 && data.language !== state.language) {
+            state.language = data.language;
+            lang = data.language;
+            applyStrings();
+          }
+          if (typeof data.plain_language === "boolean" && data.plain_language !== state.plain) {
+            state.plain = data.plain_language;
+            plainBox.checked = state.plain;
+          }
           // Quick replies go under the turn's last message, after any cards, next to the input.
           var buttons = [];
           data.messages.forEach(function (m) { buttons = buttons.concat(m.buttons || []); });
