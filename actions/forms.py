@@ -1,25 +1,51 @@
-"""Slot validation: places resolved against the knowledge base, names kept to a first name."""
+"""Slot validation and the forms' exits: places are gazetteer ids, a free answer counts as an
+interest only when it names one, and a form that gets nothing twice goes on without it.
+
+The decisions themselves live in `bot.dialogue`; here they become events.
+"""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker, ValidationAction
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.knowledge.queries import find_place
-from bot.privacy import clean_nickname
+from actions.safety import language_of
+from bot.dialogue import (
+    ASIDE_INTENTS,
+    MISSES_BEFORE_LETTING_GO,
+    RE_ASKS_BEFORE_GOING_ON,
+    SIGNUP_ASIDE_INTENTS,
+    SKIP_PLACE_INTENTS,
+    answered_since_user,
+    form_trigger_intent,
+    has_run,
+    has_words,
+    intent_of,
+    next_misses,
+    place_needed,
+    sounds_undecided,
+)
+from bot.knowledge.queries import slot_place
+from bot.language import state_message
+from bot.matching import names_an_interest
+from bot.privacy import SKIPPED, clean_nickname
+from bot.text import without_places
+
+REQUESTED = "requested_slot"
+# Intents whose message may say what the user likes without a tagged span.
+TELLS_INTEREST = frozenset({"tell_interest", "tell_location", "ask_programmes",
+                            "ask_professions", "ask_companies"})
 
 
-def _resolve_location(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    """The knowledge base's name for the place, or None after telling the user we lack it."""
-    text = value[-1] if isinstance(value, list) else value
-    place = find_place(str(text)) if text else None
-    if place is None:
-        dispatcher.utter_message(response="utter_location_unknown", location=str(text)[:60])
-        return {"location": None}
-    return {"location": place.name}
+def _place_id(value: Any) -> str | None:
+    """A known place id (the gazetteer's entity value), else None."""
+    place = slot_place(value[-1] if isinstance(value, list) and value else value)
+    return place.id if place else None
 
 
 def _interests(value: Any) -> list[str]:
@@ -28,43 +54,170 @@ def _interests(value: Any) -> list[str]:
 
 
 class ValidateSlotMappings(ValidationAction):
-    """Outside forms: "jag bor i goteborg" stores "Göteborg", an unknown place is refused."""
+    """Every turn's slots: a place given in any turn is kept as its id; a change of language
+    or plain language is reported to the widget, whose switches follow the bot."""
 
     def name(self) -> str:
         return "action_validate_slot_mappings"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        changed = set(tracker.slots_to_validate()) & {"language", "plain_language"}
+        events = await super().run(dispatcher, tracker, domain)
+        if changed:
+            dispatcher.utter_message(json_message=state_message(
+                language_of(tracker), bool(tracker.get_slot("plain_language"))))
+        return events
+
     async def validate_location(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if tracker.active_loop.get("name"):
-            return {"location": value}  # the form's own validator answers
-        return _resolve_location(value, dispatcher)
+        # An unknown value never replaces a place the user gave before.
+        return {"location": _place_id(value) or tracker.slots.get("location")}
 
 
-class ValidateInterestForm(FormValidationAction):
-    """Interests as a clean list; the place checked against the knowledge base."""
+class MissCounting(FormValidationAction):
+    """Counts answers that filled nothing the form asked for, so it can re-ask once with
+    examples and then go on, instead of asking the same question forever."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """The validation action's name (abstract: this class is no action of its own)."""
+
+    def _missed(self, tracker: Tracker, filled: bool, requested: str | None) -> tuple[int, bool]:
+        misses = int(tracker.get_slot("form_misses") or 0)
+        if tracker.active_loop.get("name") != self.form_name() or requested is None:
+            return 0, False  # the form is starting: nothing was asked yet
+        message = tracker.latest_message or {}
+        return next_misses(misses, filled, intent_of(message), message.get("text") or ""), True
+
+    asides: frozenset[str] = ASIDE_INTENTS
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        requested = tracker.get_slot(REQUESTED)
+        message = tracker.latest_message or {}
+        if self._question_in_passing(tracker, requested, intent_of(message)):
+            # Let the rules answer it (action_answer_aside), then the form runs again. Rasa
+            # would go on with the form whenever any slot was filled by the message.
+            return [ActionExecutionRejected(self.form_name())]
+        events = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(events)
+        events = await self.get_validation_events(dispatcher, tracker, domain)
+        tracker.add_slots(events)
+        filled = any(e["name"] == requested and e["value"] not in (None, [], "") for e in events)
+        misses, asked = self._missed(tracker, filled, requested)
+        extra, give_up = self.after_miss(tracker, requested, misses, asked, filled)
+        if "form_misses" not in {e["name"] for e in extra} and \
+                misses != (tracker.get_slot("form_misses") or 0):
+            extra.append(SlotSet("form_misses", misses))
+        tracker.add_slots(extra)
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker,
+                                             domain)
+        missing = next((s for s in required if tracker.slots.get(s) is None), None)
+        return [*events, *extra, SlotSet(REQUESTED, None if give_up else missing)]
+
+    def after_miss(self, tracker: Tracker, requested: str | None, misses: int, asked: bool,
+                   filled: bool) -> tuple[list[EventType], bool]:
+        """Events for a miss, and whether the form lets go of the user."""
+        return [], False
+
+    def _question_in_passing(self, tracker: Tracker, requested: str | None,
+                             intent: str | None) -> bool:
+        """A question asked while the form waits, not answered yet in this turn, that does
+        not answer what the form asked."""
+        if tracker.active_loop.get("name") != self.form_name() or \
+                intent not in self.asides | {"goodbye"}:
+            return False
+        if not has_words((tracker.latest_message or {}).get("text") or ""):
+            return False  # "???" is no question: the form re-asks it with examples
+        if requested and requested in tracker.slots_to_validate():
+            return False
+        return not answered_since_user(tracker.events)
+
+
+class ValidateInterestForm(MissCounting):
+    """Interests that name something; the place as an id, or skipped after two misses."""
 
     def name(self) -> str:
         return "validate_interest_form"
 
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        trigger = form_trigger_intent(tracker.events)
+        if tracker.active_loop.get("name") != self.form_name():
+            trigger = intent_of(tracker.latest_message)  # starting now: this message
+        skipped = bool(tracker.get_slot("location_skipped"))
+        seen = has_run(tracker.events, "action_suggest_matches")
+        return [s for s in domain_slots
+                if s != "location" or place_needed(trigger, skipped, seen)]
+
+    def after_miss(self, tracker: Tracker, requested: str | None, misses: int, asked: bool,
+                   filled: bool) -> tuple[list[EventType], bool]:
+        if not asked or filled:
+            return [], False
+        intent = intent_of(tracker.latest_message)
+        text = (tracker.latest_message or {}).get("text") or ""
+        if requested == "location" and (intent in SKIP_PLACE_INTENTS or sounds_undecided(text)
+                                        or misses > RE_ASKS_BEFORE_GOING_ON):
+            # "Vill inte säga", "vet inte", or two answers that were no place: go on without.
+            tracker.slots["location_skipped"] = True
+            return [SlotSet("location_skipped", True), SlotSet("form_misses", 0)], False
+        if requested == "interests" and misses >= MISSES_BEFORE_LETTING_GO:
+            return [SlotSet("form_misses", 0)], True
+        return [], False
+
+    async def extract_interests(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        """A message about what one likes counts even when the tagger found no span in it
+        ("haluun sahkohommiin, oon raumalta"): the whole message, if it names an interest."""
+        message = tracker.latest_message or {}
+        text = (message.get("text") or "").strip()
+        if tracker.get_slot("interests") or "interests" in tracker.slots_to_validate() or \
+                intent_of(message) not in TELLS_INTEREST or not text or text.startswith("/"):
+            return {}
+        said = without_places(text, message.get("entities") or [])
+        return {"interests": [said.strip()[:200]]} if names_an_interest(
+            said, language_of(tracker)) else {}
+
     async def validate_interests(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """A span the tagger marked is kept ("vindmøller"); a whole free answer only when it
+        names something we know ("asdf" does not)."""
         interests = _interests(value)
-        return {"interests": interests or None}
+        if not interests:
+            return {"interests": None}
+        text = ((tracker.latest_message or {}).get("text") or "").strip()
+        tagged = any(e.get("entity") == "interest"
+                     for e in (tracker.latest_message or {}).get("entities") or [])
+        if tagged or interests != [text[:200]]:
+            return {"interests": interests}
+        named = names_an_interest(text, language_of(tracker))
+        return {"interests": interests if named else None}
 
     async def validate_location(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return _resolve_location(value, dispatcher)
+        return {"location": _place_id(value)}
 
 
-class ValidateSignupForm(FormValidationAction):
-    """A sign-up keeps at most a first name or nickname: never a full name or a number."""
+class ValidateSignupForm(MissCounting):
+    """A sign-up keeps at most a first name or nickname: never a full name, a number or a
+    command word; a visit that cannot be found twice ends the sign-up kindly."""
+
+    asides = SIGNUP_ASIDE_INTENTS
 
     def name(self) -> str:
         return "validate_signup_form"
 
+    def after_miss(self, tracker: Tracker, requested: str | None, misses: int, asked: bool,
+                   filled: bool) -> tuple[list[EventType], bool]:
+        if not asked or filled or misses <= RE_ASKS_BEFORE_GOING_ON:
+            return [], False
+        if requested == "nickname":  # two answers that were no name: sign up without one
+            tracker.slots["nickname"] = SKIPPED
+            return [SlotSet("nickname", SKIPPED), SlotSet("form_misses", 0)], False
+        return [SlotSet("form_misses", 0)], True
+
     async def validate_nickname(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        nickname = clean_nickname(value if isinstance(value, str) else None)
-        if nickname is None:
-            dispatcher.utter_message(response="utter_nickname_invalid")
-        return {"nickname": nickname}
+        # A refused name is asked again by action_ask_nickname, in other words.
+        return {"nickname": clean_nickname(value if isinstance(value, str) else None)}

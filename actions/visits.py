@@ -11,30 +11,38 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import apologise_on_error, language_of
 from bot import storage
+from bot.dialogue import action_before_user
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.queries import find_place, nearest_visits, visits_near
+from bot.knowledge.queries import nearest_visits, slot_place, upcoming_visits, visits_near
 from bot.privacy import SKIPPED
-from bot.suggestions import payload, visit_button, visit_item, visit_line
+from bot.suggestions import COUNTRY_OF_LANGUAGE, payload, visit_button, visit_item, visit_line
 
 RADIUS_KM = 100
 SHOWN = 3
 
 
-def show_visits(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """Upcoming visits nearest to the user's place, or a question for the place."""
+def show_visits(dispatcher: CollectingDispatcher, tracker: Tracker,
+                again: bool = False) -> list[EventType]:
+    """Upcoming visits nearest to the user's place; without a place, the first ones in the
+    country of the user's language, and a word on how to get nearer ones."""
     language = language_of(tracker)
-    place = find_place(tracker.get_slot("location") or "")
-    if place is None:
-        dispatcher.utter_message(response="utter_ask_location")
-        return []
+    place = slot_place(tracker.get_slot("location"))
     today = dt.date.today()
-    hits = visits_near(place, RADIUS_KM, today, limit=SHOWN)
-    if hits:
+    if place is None:
+        hits = upcoming_visits(COUNTRY_OF_LANGUAGE.get(language, "SE"), today, limit=SHOWN)
+        dispatcher.utter_message(response="utter_ask_which_visit" if again
+                                 else "utter_visits_national")
+    elif again:
+        hits = nearest_visits(place, today, limit=SHOWN)
+        dispatcher.utter_message(response="utter_ask_which_visit")
+    elif hits := visits_near(place, RADIUS_KM, today, limit=SHOWN):
         dispatcher.utter_message(response="utter_visits_nearby", place=place.name)
     else:
         hits = nearest_visits(place, today, limit=SHOWN)
         dispatcher.utter_message(response="utter_no_visits_nearby", place=place.name,
                                  radius=RADIUS_KM)
+    if not hits:
+        return []
     dispatcher.utter_message(
         text="\n".join(visit_line(hit, language) for hit in hits),
         buttons=[visit_button(hit, language) for hit in hits],
@@ -55,11 +63,19 @@ class ActionSuggestVisits(Action):
         return show_visits(dispatcher, tracker)
 
 
-class ActionAskVisitId(ActionSuggestVisits):
-    """The sign-up form asks "which visit?" by showing the nearby visits as buttons."""
+class ActionAskVisitId(Action):
+    """The sign-up form asks "which visit?" by showing the nearby visits as buttons; asked
+    again, it says so in other words instead of repeating the list's heading."""
 
     def name(self) -> str:
         return "action_ask_visit_id"
+
+    @apologise_on_error
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        shown = action_before_user(tracker.events) == "action_suggest_visits"
+        return show_visits(dispatcher, tracker,
+                           again=shown or bool(tracker.get_slot("form_misses")))
 
 
 class ActionRequestVisit(Action):
@@ -75,7 +91,7 @@ class ActionRequestVisit(Action):
         visit = load_knowledge().visit(tracker.get_slot("visit_id") or "")
         reset = [SlotSet("visit_id", None), SlotSet("nickname", None)]
         if visit is None:
-            show_visits(dispatcher, tracker)
+            dispatcher.utter_message(response="utter_signup_later")
             return reset
         nickname = tracker.get_slot("nickname")
         storage.add_signup(
@@ -97,10 +113,15 @@ class ActionRequestHandover(Action):
     @apologise_on_error
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        question = (tracker.latest_message or {}).get("text") or ""
-        storage.add_handover(
-            conversation_id=tracker.sender_id, question=question[:1000],
-            school=tracker.get_slot("school"), language=language_of(tracker),
-        )
-        dispatcher.utter_message(response="utter_handover_created")
+        request_handover(dispatcher, tracker)
         return []
+
+
+def request_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Store the user's own words for the counsellor and say what happens next."""
+    question = (tracker.latest_message or {}).get("text") or ""
+    storage.add_handover(
+        conversation_id=tracker.sender_id, question=question[:1000],
+        school=tracker.get_slot("school"), language=language_of(tracker),
+    )
+    dispatcher.utter_message(response="utter_handover_created")

@@ -88,7 +88,11 @@ def finnish_forms(name: str) -> set[str]:
     forms = {name}
     last = name[-1]
     stems = {name}
-    if last in VOWELS:
+    if name.endswith("nen") and len(name) > 5:  # "Parainen" -> "Paraisilla", "Paraisten"
+        stem = name[:-3]
+        stems |= {stem + "se", stem + "si"}
+        forms |= {stem + "sen", stem + "sten"}
+    elif last in VOWELS:
         weak = _weak_grade(name)
         stems.add(weak)
         if last == "i":  # "Lahti" -> "Lahdessa", "Rovaniemi" -> "Rovaniemellä"
@@ -209,7 +213,8 @@ class Gazetteer:
               level: int) -> bool:
         """A common word counts as a place alone, or after a cue; a rarer one also when it is
         capitalised mid-sentence."""
-        if i == 0 and i + n == len(tokens):
+        others = [t[2] for j, t in enumerate(tokens) if not i <= j < i + n]
+        if all(word in CUES for word in others):  # the whole message: "Vara", "i Thisted"
             return True
         before = [t[2] for t in tokens[max(0, i - 2):i]]
         if before and before[-1] in STRONG_CUES:
@@ -227,3 +232,47 @@ class Gazetteer:
 def load_gazetteer(path: Path = GAZETTEER_FILE) -> Gazetteer:
     """The shipped gazetteer, read once per process."""
     return Gazetteer(json.loads(path.read_text(encoding="utf-8")))
+
+
+# --- reading the intent with the places in mind (bot/rasa_ext/gazetteer.py) --------------
+# Intents the classifier gives to a short place answer it could not read ("och i Göteborg
+# då?" came out as goodbye, "i thisted" as greet): with a confirmed place they are a place.
+PLACE_ANSWER_INTENTS = frozenset({"nlu_fallback", "out_of_scope", "goodbye", "thank", "affirm",
+                                  "greet", "deny"})
+
+
+SHORT_ANSWER_WORDS = 12
+
+
+# Farewells that never greet, so they mean goodbye at the start of a message too.
+ONLY_FAREWELLS = ("hejda", "hej da", "adjo", "farvel", "nakemiin")
+
+
+def farewell_at_end(text: str, farewells: list[str]) -> bool:
+    """Whether the message ends with a farewell ("gider ikke mere, vi ses") or starts with one
+    that is never a greeting ("farvel, vi gider ikke mere nu")."""
+    words = fold(text).split()
+    if len(words) < 2:
+        return False
+    if any(words[:len(f.split())] == f.split() for f in ONLY_FAREWELLS):
+        return True
+    return any(words[-len(f.split()):] == fold(f).split() for f in farewells if fold(f))
+
+
+# "en tiiä yhtään mitä haluun tehä" came out as help: words of not knowing what one likes win.
+UNDECIDED_REPAIRS = frozenset({"help", "nlu_fallback", "out_of_scope", "deny"})
+
+
+def repaired_intent(intent: str | None, text: str, spans: list[Span],
+                    has_interest: bool, farewells: list[str],
+                    undecided: bool = False) -> str | None:
+    """The intent to use instead of the classifier's, or None to keep it."""
+    if farewell_at_end(text, farewells) and not has_interest and intent != "goodbye" and \
+            not any(s.entity == "location" for s in spans):
+        return "goodbye"
+    if intent in PLACE_ANSWER_INTENTS and any(s.entity == "location" for s in spans):
+        short = len(fold(text).split()) <= SHORT_ANSWER_WORDS
+        return "tell_location" if short or intent == "nlu_fallback" else None
+    if undecided and intent in UNDECIDED_REPAIRS:
+        return "undecided"
+    return None

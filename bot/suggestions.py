@@ -13,10 +13,10 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.queries import VisitHit
+from bot.knowledge.queries import VisitHit, place_by_id
 from bot.knowledge.schema import Place
-from bot.labels import label
-from bot.matching import CompanyMatch, MatchResult
+from bot.labels import label, labels
+from bot.matching import CompanyMatch, MatchResult, ProfessionMatch, ProgrammeMatch
 
 Kind = Literal["programme", "profession", "company", "visit"]
 
@@ -50,7 +50,8 @@ def visit_item(hit: VisitHit, language: str) -> Item:
     return Item(
         kind="visit", id=hit.visit.id, title=hit.visit.title.get(language),
         fields=list(hit.visit.fields), municipality=hit.place.name,
-        distance_km=round(hit.distance_km, 1), date=hit.next_date.isoformat(),
+        distance_km=None if hit.distance_km is None else round(hit.distance_km, 1),
+        date=hit.next_date.isoformat(),
         sample=hit.visit.sample,
     )
 
@@ -60,7 +61,7 @@ def visit_line(hit: VisitHit, language: str) -> str:
     visit = hit.visit
     when = visit.period.get(language) if visit.months and visit.period else format_date(
         hit.next_date, language)
-    line = f"• {visit.title.get(language)} – {hit.place.name}, {hit.distance_km:.0f} km, {when}"
+    line = f"• {visit.title.get(language)} – {hit.place.name}{_km(hit.distance_km)}, {when}"
     return f"{line} ({label('sample', language)})" if visit.sample else line
 
 
@@ -86,7 +87,9 @@ def join(names: list[str], language: str) -> str:
 
 COUNTRY_OF_LANGUAGE = {"sv": "SE", "fi": "FI", "da": "DK"}
 SHOWN = 3
+SHOWN_ON_REQUEST = 5  # a follow-up question about one kind gets a longer list of it
 NEAR_KM = 150  # a company further away is shown only to make up the minimum of two
+FAR_KM = 100  # beyond this, the answer says plainly how far the nearest one is
 
 
 def country_for(place: Place | None, language: str) -> str:
@@ -106,7 +109,7 @@ def interest_text(events: list[dict[str, Any]], interests: list[str] | None) -> 
 
 
 def _town(place_id: str) -> str:
-    place = load_knowledge().place(place_id)
+    place = place_by_id(place_id)
     return place.name if place else place_id
 
 
@@ -125,22 +128,9 @@ def nearby_companies(result: MatchResult) -> list[CompanyMatch]:
 
 def match_items(result: MatchResult) -> list[Item]:
     """Cards for the top programmes, professions and companies, each with its reason."""
-    items = [
-        Item(kind="programme", id=p.id, title=p.name, fields=list(p.fields), reason=p.reason)
-        for p in result.programmes[:SHOWN]
-    ]
-    items += [
-        Item(kind="profession", id=p.id, title=p.title, fields=list(p.fields), reason=p.reason)
-        for p in result.professions[:SHOWN]
-    ]
-    items += [
-        Item(kind="company", id=c.id, title=c.name, fields=list(c.fields),
-             municipality=_town(c.municipality),
-             distance_km=None if c.distance_km is None else round(c.distance_km, 1),
-             reason=c.reason)
-        for c in nearby_companies(result)
-    ]
-    return items
+    return (programme_items(result.programmes[:SHOWN])
+            + profession_items(result.professions[:SHOWN])
+            + company_items(nearby_companies(result)))
 
 
 def match_summary(result: MatchResult, language: str) -> dict[str, str]:
@@ -154,3 +144,78 @@ def match_summary(result: MatchResult, language: str) -> dict[str, str]:
             [_company_label(c.name, c.municipality) for c in nearby_companies(result)], language
         ),
     }
+
+
+# --- answers to follow-up questions: one kind, with a line on each ------------------------
+
+def field_names(result: MatchResult, language: str) -> str:
+    """The top fields' labels, lower-case, joined: "fordon och tillverkning"."""
+    kb = load_knowledge()
+    labels = [f.label.get(language).lower() for match in result.fields[:2]
+              if (f := next((x for x in kb.fields if x.id == match.id), None))]
+    return join(labels, language)
+
+
+def _km(value: float | None) -> str:
+    return "" if value is None else f", {value:.0f} km"
+
+
+def company_lines(companies: list[CompanyMatch]) -> str:
+    """"• Volvo Cars – Göteborg, 12 km", nearest first."""
+    return "\n".join(f"• {c.name} – {_town(c.municipality)}{_km(c.distance_km)}"
+                     for c in companies)
+
+
+def programme_lines(programmes: list[ProgrammeMatch], language: str) -> str:
+    """"• Fordons- och transportprogrammet: godkänt i svenska, …" (what it takes to get in)."""
+    kb = load_knowledge()
+    entry = labels_for_entry()
+    lines = []
+    for match in programmes:
+        programme = kb.programme(match.id)
+        need = entry.get(match.country, {}).get(programme.level, {}) if programme else {}
+        line = f"• {match.name}"
+        lines.append(f"{line}: {need.get(language, need.get('sv'))}" if need else line)
+    return "\n".join(lines)
+
+
+def profession_lines(professions: list[ProfessionMatch], language: str) -> str:
+    """"• Bilmekaniker – Du lagar bilar …" (one line on what the job is)."""
+    kb = load_knowledge()
+    lines = []
+    for match in professions:
+        profession = kb.profession(match.id)
+        about = profession.description.get(language) if profession else ""
+        lines.append(f"• {match.title} – {about}" if about else f"• {match.title}")
+    return "\n".join(lines)
+
+
+def labels_for_entry() -> dict[str, Any]:
+    return labels()["entry"]
+
+
+def company_items(companies: list[CompanyMatch]) -> list[Item]:
+    return [Item(kind="company", id=c.id, title=c.name, fields=list(c.fields),
+                 municipality=_town(c.municipality),
+                 distance_km=None if c.distance_km is None else round(c.distance_km, 1),
+                 reason=c.reason) for c in companies]
+
+
+def programme_items(programmes: list[ProgrammeMatch]) -> list[Item]:
+    return [Item(kind="programme", id=p.id, title=p.name, fields=list(p.fields), reason=p.reason)
+            for p in programmes]
+
+
+def profession_items(professions: list[ProfessionMatch]) -> list[Item]:
+    return [Item(kind="profession", id=p.id, title=p.title, fields=list(p.fields),
+                 reason=p.reason) for p in professions]
+
+
+def far_away(result: MatchResult, place: Place | None) -> dict[str, str] | None:
+    """The variables of `utter_far_away` when even the nearest company is over FAR_KM away."""
+    near = [c for c in result.companies if c.distance_km is not None]
+    if place is None or not near or near[0].distance_km <= FAR_KM:  # type: ignore[operator]
+        return None
+    first = near[0]
+    return {"company": first.name, "town": _town(first.municipality),
+            "km": f"{first.distance_km:.0f}", "place": place.name}

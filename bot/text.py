@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 _EXTRA_FOLD = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l"})
 _WORD = re.compile(r"[a-z0-9]+")
@@ -17,3 +19,16 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold().translate(_EXTRA_FOLD))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(_WORD.findall(text))
+
+
+PLACE_ENTITIES = ("location", "origin")
+
+
+def without_places(text: str, entities: Iterable[Mapping[str, Any]]) -> str:
+    """The message without its place names: "Uusikaupunki" tells neither the language the
+    user writes in nor what they like."""
+    spans = sorted((e["start"], e["end"]) for e in entities
+                   if e.get("entity") in PLACE_ENTITIES and "start" in e and "end" in e)
+    for start, end in reversed(spans):
+        text = text[:start] + text[end:]
+    return text

@@ -30,10 +30,11 @@ def _texts_by_language(domain: dict) -> dict[str, set[str]]:
 
 
 def _rest(stack: Stack, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
+    """The bot's texts (the language state for the widget, a `custom` message, left out)."""
     body = {"sender": sender, "message": message, "metadata": metadata or {}}
     reply = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
     reply.raise_for_status()
-    return reply.json()
+    return [r for r in reply.json() if r.get("text")]
 
 
 def _tracker(stack: Stack, sender: str) -> dict:
@@ -75,6 +76,7 @@ def test_language_stays_on_short_message(stack: Stack, domain: dict) -> None:
 def test_widget_metadata_sets_language_and_plain_mode(stack: Stack, domain: dict) -> None:
     sender = f"e2e-meta-{uuid.uuid4().hex[:8]}"
     replies = _rest(stack, sender, "hej", {"language": "da", "plain_language": True})
+    assert replies
     plain_da = {
         v["text"]
         for variations in domain["responses"].values()
@@ -124,3 +126,21 @@ def test_a_bare_number_is_out_of_scope(stack: Stack, domain: dict, language: str
                 == language}
     replies = _rest(stack, f"e2e-number-{uuid.uuid4().hex[:8]}", message, {"language": language})
     assert replies and replies[0]["text"] in expected
+
+
+def test_the_bot_reports_a_language_it_switched_to(stack: Stack) -> None:
+    """A Finnish message on a Swedish page: the answer is Finnish and says so to the widget."""
+    with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
+        body = client.post("/api/chat", json={"message": "moikka! mä tykkään koodata",
+                                              "language": "sv", "plain_language": False}).json()
+        assert body["language"] == "fi" and body["plain_language"] is False
+        assert all(m.get("text") or (m.get("custom") or {}).get("type") == "suggestions"
+                   for m in body["messages"])  # the state itself is not a message
+        plain = client.post("/api/chat", json={
+            "session_id": body["session_id"], "message": "voitko kirjoittaa selkokieltä?",
+            "language": "fi", "plain_language": False}).json()
+        assert plain["plain_language"] is True
+        later = client.post("/api/chat", json={
+            "session_id": body["session_id"], "message": "asun Porissa",
+            "language": "fi", "plain_language": True}).json()
+        assert "plain_language" not in later or later["plain_language"] in (None, True)

@@ -59,7 +59,9 @@ def _say(stack: Stack, sender: str, message: str) -> list[dict]:
 
 
 def _payloads(replies: list[dict]) -> list[dict]:
-    return [r["custom"] for r in replies if r.get("custom")]
+    """The suggestion cards (not the language state the widget follows)."""
+    return [r["custom"] for r in replies
+            if r.get("custom") and r["custom"].get("type") == "suggestions"]
 
 
 @pytest.mark.parametrize("language", ["sv", "fi", "da"])

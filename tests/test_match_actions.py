@@ -14,15 +14,16 @@ from actions.matches import ActionSuggestMatches
 from bot.knowledge.loader import load_knowledge
 
 CASES = [
-    ("sv", "jag gillar att skruva på mopeder", "Umeå", "SE", "vehicles"),
-    ("fi", "mä tykkään koodata", "Turku", "FI", "it"),
-    ("da", "jeg kan godt lide at svejse", "Aarhus", "DK", "manufacturing"),
+    ("sv", "jag gillar att skruva på mopeder", "umea", "SE", "vehicles"),
+    ("fi", "mä tykkään koodata", "turku", "FI", "it"),
+    ("da", "jeg kan godt lide at svejse", "aarhus", "DK", "manufacturing"),
 ]
 
 
 def _run(language: str, text: str, place: str | None) -> list[dict[str, Any]]:
     said = [{"event": "user", "text": text, "parse_data": {"intent": {"name": "tell_interest"}}}]
-    slots = {"language": language, "plain_language": False, "interests": [], "location": place}
+    slots = {"language": language, "plain_language": False, "interests": [text],
+             "location": place}
     latest = {"text": place or text, "intent": {"name": "tell_location"}, "entities": []}
     tracker = Tracker("pupil-7", slots, latest, said, False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
@@ -33,8 +34,9 @@ def _run(language: str, text: str, place: str | None) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(("language", "text", "place", "country", "field"), CASES)
 def test_suggestions(language: str, text: str, place: str, country: str, field: str) -> None:
     kb = load_knowledge()
-    summary, cards = _run(language, text, place)
+    summary, cards, ask_visit = _run(language, text, place)
     assert summary["response"] == "utter_matches"
+    assert ask_visit["response"] == "utter_ask_visit"
     quoted = re.search(r"\*(.+?)\*", summary["reason"]).group(1)
     assert quoted.lower() in text.lower()  # the reason names the user's own word
     payload = cards["custom"]
@@ -56,7 +58,9 @@ def test_suggestions(language: str, text: str, place: str, country: str, field: 
 
 
 def test_without_a_place_companies_come_from_the_language_country() -> None:
-    summary, cards = _run("fi", "tykkään hitsata", None)
+    summary, national, cards, _ = _run("fi", "tykkään hitsata", None)
+    assert (summary["response"], national["response"]) == ("utter_matches_national",
+                                                           "utter_national_only")
     companies = [i for i in cards["custom"]["items"] if i["kind"] == "company"]
     kb = load_knowledge()
     assert companies and all(
@@ -65,5 +69,5 @@ def test_without_a_place_companies_come_from_the_language_country() -> None:
 
 
 def test_no_interest_at_all_asks_again() -> None:
-    messages = _run("sv", "😀😀😀", "Göteborg")
-    assert [m["response"] for m in messages] == ["utter_ask_interests"]
+    messages = _run("sv", "😀😀😀", "goteborg")
+    assert [m["response"] for m in messages] == ["utter_ask_interests_again"]

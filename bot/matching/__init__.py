@@ -1,6 +1,6 @@
 """Interest matching: free text (sv/fi/da) -> ranked fields, programmes, jobs and companies."""
 
-from bot.matching.engine import Matcher, get_matcher, match_interests
+from bot.matching.engine import Matcher, get_matcher, match_interests, names_an_interest
 from bot.matching.types import (
     CompanyMatch,
     FieldMatch,
@@ -10,4 +10,4 @@ from bot.matching.types import (
 )
 
 __all__ = ["CompanyMatch", "FieldMatch", "MatchResult", "Matcher", "ProfessionMatch",
-           "ProgrammeMatch", "get_matcher", "match_interests"]
+           "ProgrammeMatch", "get_matcher", "match_interests", "names_an_interest"]

@@ -25,7 +25,7 @@ import numpy as np
 
 from bot.knowledge.geo import haversine_km
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.queries import companies_for, professions_for
+from bot.knowledge.queries import companies_for, place_by_id, professions_for
 from bot.knowledge.schema import KnowledgeBase, Place
 from bot.matching.lexical import LANGS, LexicalIndex, LexicalResult
 from bot.matching.reasons import reason
@@ -84,7 +84,7 @@ class Matcher:
         """Rank fields, then programmes, professions and companies, for one user message."""
         lang_m = lang if lang in LANGS else "sv"
         interests = [i for i in interests if i and i.strip()]
-        origin = self.kb.place(place) if place else None
+        origin = place_by_id(place, self.kb)
         if country is None and origin is not None:
             country = origin.country
         toks = tokens(text)
@@ -253,3 +253,15 @@ def match_interests(text: str, interests: Iterable[str] = (), lang: str = "sv",
                     mode: Mode = "hybrid", limit: int = 5) -> MatchResult:
     """Match one message with the cached matcher (see `Matcher.match`)."""
     return get_matcher().match(text, interests, lang, country, place, mode, limit)
+
+
+NAMED_STRENGTH = 0.73  # an inflection, compound or close typo; not a shared stem
+
+
+def names_an_interest(text: str, lang: str) -> bool:
+    """Whether a free answer names something we know ("bilar", "meka me mopeder",
+    "elektrikker"), not only resembles it: the semantic layer finds a field even in "asdf",
+    and a loose stem match finds one in "vejle" or "vælge"."""
+    matcher = get_matcher()
+    found = matcher.lexical.score(tokens(text), lang if lang in LANGS else "sv")
+    return any(hit.strength >= NAMED_STRENGTH for hit in found.fields.values())

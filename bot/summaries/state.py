@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bot.gazetteer import load_gazetteer
 from bot.privacy import school_id, scrub
 
 KINDS = ("programme", "profession", "company", "visit")
@@ -59,6 +60,15 @@ def _add(values: list[str], value: Any) -> None:
         values.append(value)
 
 
+def _place_name(value: Any) -> str | None:
+    """The place's name from the gazetteer, never the user's raw text ("plats: Jag")."""
+    if not isinstance(value, str) or not value:
+        return None
+    gazetteer = load_gazetteer()
+    town = gazetteer.town(value) or gazetteer.lookup(value)
+    return town.name if town else None
+
+
 def _slot(state: State, name: str | None, value: Any) -> None:
     if name == "language" and isinstance(value, str):
         state.language = value
@@ -67,7 +77,7 @@ def _slot(state: State, name: str | None, value: Any) -> None:
     elif name == "school":
         state.school = school_id(value) or state.school
     elif name == "location":
-        state.place = scrub(value)[:80] if isinstance(value, str) and value else state.place
+        state.place = _place_name(value) or state.place
     elif name == "interests":
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str):

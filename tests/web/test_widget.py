@@ -167,3 +167,20 @@ def test_fits_small_screens_and_zoom(open_page: Any, web_url: str, viewport: dic
         element.scroll_into_view_if_needed()
         expect(element).to_be_in_viewport()
     assert page.evaluate(no_sideways)
+
+
+def test_the_widget_follows_the_language_and_plain_language_the_user_asks_for(
+    widget: Widget, domain: dict
+) -> None:
+    """A pupil who writes Finnish on a Swedish page is answered in Finnish, and the widget's
+    controls follow; a typed request for plain language ticks the checkbox."""
+    page = widget.page
+    widget.open()
+    widget.choose_language("sv")
+    widget.send("moikka! mä tykkään koodata")
+    expect_ui(page, "fi")
+    replies = widget.send("voitko kirjoittaa selkokieltä?")
+    assert any(is_response(r, domain, "utter_plain_language_on", "fi", True) for r in replies)
+    expect(page.locator(".vv-plain")).to_be_checked()
+    replies = widget.send("apua")  # the form waits for the place: help, then the question
+    assert any(is_response(r, domain, "utter_help", "fi", True) for r in replies), replies
