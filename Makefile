@@ -24,7 +24,7 @@ export VAGVISAREN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup browser train run test validate lint story-test eval-nlu bench-match bench-load clean
+.PHONY: help setup browser train run test validate lint story-test eval-nlu eval-dialogue bench-match bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -91,6 +91,9 @@ lint: $(APP_STAMP) ## ruff
 
 eval-nlu: setup ## Benchmark: NLU accuracy per language, ours vs Rasa's default -> docs/nlu-eval.md
 	$(VENV)/bin/python bench/eval_nlu.py
+
+eval-dialogue: setup train ## Benchmark: whole conversations per language, task success and traps -> docs/dialogue-eval.md
+	$(VENV)/bin/python bench/eval_dialogue.py
 
 bench-match: setup ## Benchmark: interest matching hit@1/hit@3 per language and latency
 	$(VENV)/bin/python bench/bench_match.py

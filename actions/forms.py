@@ -26,6 +26,7 @@ from bot.dialogue import (
     has_run,
     has_words,
     intent_of,
+    is_question,
     next_misses,
     place_needed,
     sounds_undecided,
@@ -88,7 +89,8 @@ class MissCounting(FormValidationAction):
         if tracker.active_loop.get("name") != self.form_name() or requested is None:
             return 0, False  # the form is starting: nothing was asked yet
         message = tracker.latest_message or {}
-        return next_misses(misses, filled, intent_of(message), message.get("text") or ""), True
+        return next_misses(misses, filled, intent_of(message), message.get("text") or "",
+                           self.asides), True
 
     asides: frozenset[str] = ASIDE_INTENTS
 
@@ -143,13 +145,15 @@ class ValidateInterestForm(MissCounting):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        trigger = form_trigger_intent(tracker.events)
+        trigger, text = form_trigger_intent(tracker.events), ""
         if tracker.active_loop.get("name") != self.form_name():
             trigger = intent_of(tracker.latest_message)  # starting now: this message
+            text = (tracker.latest_message or {}).get("text") or ""
         skipped = bool(tracker.get_slot("location_skipped"))
         seen = has_run(tracker.events, "action_suggest_matches")
+        question = bool(text) and is_question(text)
         return [s for s in domain_slots
-                if s != "location" or place_needed(trigger, skipped, seen)]
+                if s != "location" or place_needed(trigger, skipped, seen, question)]
 
     def after_miss(self, tracker: Tracker, requested: str | None, misses: int, asked: bool,
                    filled: bool) -> tuple[list[EventType], bool]:

@@ -54,13 +54,17 @@ def show_visits(dispatcher: CollectingDispatcher, tracker: Tracker,
 
 
 class ActionSuggestVisits(Action):
+    """The nearest upcoming visits; asked again right after, "which one?" with the same
+    buttons rather than the same list word for word."""
+
     def name(self) -> str:
         return "action_suggest_visits"
 
     @apologise_on_error
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        return show_visits(dispatcher, tracker)
+        shown = action_before_user(tracker.events) == self.name()
+        return show_visits(dispatcher, tracker, again=shown)
 
 
 class ActionAskVisitId(Action):

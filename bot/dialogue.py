@@ -74,13 +74,30 @@ def focus_of(intent: str | None) -> Focus | None:
     return FOCUS_OF_INTENT.get(intent or "")
 
 
-def place_needed(trigger: str | None, location_skipped: bool, seen: bool = False) -> bool:
-    """After the first suggestions a question about jobs is answered at once: jobs are the
-    same everywhere (programmes and companies are local)."""
-    return not location_skipped and not (seen and focus_of(trigger) == "professions")
+def place_needed(trigger: str | None, location_skipped: bool, seen: bool = False,
+                 question: bool = False) -> bool:
+    """A question about jobs ("hvad kan man tjene som elektriker?") is answered without
+    asking where the user lives: jobs are the same everywhere (programmes and companies are
+    local). "jeg vil være elektriker" is no such question: the place is asked for."""
+    jobs = focus_of(trigger) == "professions" and (seen or question)
+    return not location_skipped and not jobs
 
 
-def next_misses(misses: float, filled: bool, intent: str | None, text: str = "") -> int:
+def is_question(text: str) -> bool:
+    """A question mark, or a first word that asks ("vad", "mitä", "hvad")."""
+    words = fold(text).split()
+    return text.rstrip().endswith("?") or bool(words) and words[0] in QUESTION_WORDS
+
+
+QUESTION_WORDS = frozenset({
+    "vad", "vilka", "vilken", "hur", "var", "vem", "varfor", "mita", "mika", "mitka", "miten",
+    "kuinka", "paljonko", "missa", "onko", "voiko", "hvad", "hvilke", "hvilken", "hvordan",
+    "hvor", "hvem", "hvorfor", "kan", "kommer",
+})
+
+
+def next_misses(misses: float, filled: bool, intent: str | None, text: str = "",
+                asides: frozenset[str] = ASIDE_INTENTS) -> int:
     """Misses in a row after this turn: reset by an answer, kept by a question in passing
     (out of scope is no question in the middle of a form: "jkjkjk", "xd lol")."""
     if filled:
@@ -89,7 +106,7 @@ def next_misses(misses: float, filled: bool, intent: str | None, text: str = "")
         return int(misses) + 1
     if intent == "undecided" or sounds_undecided(text):
         return max(int(misses), RE_ASKS_BEFORE_GOING_ON + 1)
-    if intent in ASIDE_INTENTS and intent != "out_of_scope":
+    if intent in asides and intent != "out_of_scope":
         return int(misses)
     return int(misses) + 1
 

@@ -275,4 +275,6 @@ def repaired_intent(intent: str | None, text: str, spans: list[Span],
         return "tell_location" if short or intent == "nlu_fallback" else None
     if undecided and intent in UNDECIDED_REPAIRS:
         return "undecided"
+    if intent == "nlu_fallback" and has_interest:  # "Jeg var elektriker i Polen."
+        return "tell_interest"
     return None

@@ -133,3 +133,27 @@ def test_shipped_gazetteer_is_up_to_date() -> None:
     assert GAZETTEER_FILE.read_text(encoding="utf-8") == render(build()), (
         "knowledge/gazetteer.json is stale: run `.venv/bin/python -m bot.knowledge.build_gazetteer`"
     )
+
+
+@pytest.mark.parametrize(("intent", "text", "interest", "expected"), [
+    ("goodbye", "och i Göteborg då?", False, "tell_location"),
+    ("nlu_fallback", "mitt barn snickrar, vad finns det för utbildningar i Jönköping?", False,
+     "tell_location"),
+    ("out_of_scope", "måste sluta nu, hejdå", False, "goodbye"),
+    ("tell_location", "farvel, vi gider ikke mere nu", False, "goodbye"),
+    ("tell_interest", "jag gillar el, hejdå", True, None),
+    ("greet", "moikka", False, None),
+    ("help", "en tiiä yhtään mitä haluun tehä", False, "undecided"),
+    ("nlu_fallback", "Jeg var elektriker i Polen.", True, "tell_interest"),
+    ("ask_companies", "vilka företag finns i Göteborg?", False, None),
+])
+def test_the_intent_is_read_with_the_places_in_mind(intent: str, text: str, interest: bool,
+                                                    expected: str | None) -> None:
+    from bot.dialogue import sounds_undecided
+    from bot.gazetteer import repaired_intent
+    from bot.labels import labels
+
+    farewells = [f for words in labels()["farewells"].values() for f in words]
+    spans = load_gazetteer().find(text)
+    assert repaired_intent(intent, text, spans, interest, farewells,
+                           sounds_undecided(text)) == expected

@@ -79,7 +79,7 @@ def conversation(tracker: Tracker, sender: str, start: float, school: str = "dem
     tracker.slot(sender, start + 1.2, "language", language)
     tracker.bot(sender, start + 2, "Hej! Jag är ett datorprogram.", "utter_greet")
     tracker.user(sender, start + 10, "jag gillar att skruva på mopeder", "tell_interest")
-    tracker.slot(sender, start + 10.1, "location", "Göteborg")
+    tracker.slot(sender, start + 10.1, "location", "goteborg")
     tracker.action(sender, start + 11, "action_match_interests")
     tracker.bot(sender, start + 11.5, custom={"type": "suggestions", "language": language,
                                               "items": [

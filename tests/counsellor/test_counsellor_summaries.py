@@ -86,3 +86,16 @@ def test_incremental_over_1000_conversations(tracker: Tracker, monkeypatch) -> N
 def test_refresh_without_tracker_db(var_dir) -> None:
     assert refresh() == 0
     assert not (var_dir / "tracker.db").exists()
+
+
+def test_the_place_is_a_name_never_raw_text() -> None:
+    """A place id becomes its name; text that is no place ("Jag") is never shown as one."""
+    from bot.summaries.state import State, _slot
+
+    state = State(conversation_id="c9")
+    _slot(state, "location", "kankaanpaa")
+    assert state.place == "Kankaanpää"
+    _slot(state, "location", "Jag")
+    assert state.place == "Kankaanpää"
+    _slot(state, "location", "stockholm")
+    assert state.place == "Stockholm"
