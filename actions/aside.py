@@ -1,6 +1,6 @@
 """`action_answer_aside`: a question asked while a form waits for an answer gets the same
-answer it gets anywhere else (the handover too); then the form asks again. It also answers a
-request for plain language anywhere, which asked twice must not get the same words twice."""
+answer it gets anywhere else (a handover has its own action); then the form asks again.
+It also answers a request for plain language anywhere: asked twice, in other words."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.matches import answer_focus
 from actions.safety import apologise_on_error
-from actions.visits import request_handover, show_visits
+from actions.visits import show_visits
 from bot.dialogue import ASIDE_RESPONSES, focus_of, intent_of, plain_before
 
 
@@ -25,9 +25,7 @@ class ActionAnswerAside(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         intent = intent_of(tracker.latest_message)
         focus = focus_of(intent)
-        if intent == "ask_counsellor":
-            request_handover(dispatcher, tracker)
-        elif intent == "ask_study_visit":
+        if intent == "ask_study_visit":
             show_visits(dispatcher, tracker)
         elif focus is not None:
             if not (tracker.get_slot("interests") and answer_focus(dispatcher, tracker, focus)):

@@ -127,9 +127,9 @@ class MissCounting(FormValidationAction):
                              intent: str | None) -> bool:
         """A question asked while the form waits, not answered yet in this turn, that does
         not answer what the form asked."""
-        if tracker.active_loop.get("name") != self.form_name() or \
+        if tracker.active_loop.get("name") != self.form_name() or requested is None or \
                 intent not in self.asides | {"goodbye"}:
-            return False
+            return False  # not waiting for an answer (starting now: the form answers it)
         if not has_words((tracker.latest_message or {}).get("text") or ""):
             return False  # "???" is no question: the form re-asks it with examples
         if requested and requested in tracker.slots_to_validate():
@@ -146,8 +146,8 @@ class ValidateInterestForm(MissCounting):
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
         trigger, text = form_trigger_intent(tracker.events), ""
-        if tracker.active_loop.get("name") != self.form_name():
-            trigger = intent_of(tracker.latest_message)  # starting now: this message
+        if tracker.get_slot(REQUESTED) is None:  # starting now: this message started it
+            trigger = intent_of(tracker.latest_message)
             text = (tracker.latest_message or {}).get("text") or ""
         skipped = bool(tracker.get_slot("location_skipped"))
         seen = has_run(tracker.events, "action_suggest_matches")

@@ -169,13 +169,17 @@ def action_before_user(events: Iterable[Mapping[str, Any]]) -> str | None:
     return before
 
 
+ANSWERING_ACTIONS = frozenset({"action_answer_aside", "action_request_handover"})
+
+
 def answered_since_user(events: Iterable[Mapping[str, Any]]) -> bool:
-    """Whether action_answer_aside already ran for the user's latest message."""
+    """Whether the question of the user's latest message was already answered in passing
+    (action_answer_aside, or the handover's own action)."""
     answered = False
     for event in events:
         if event.get("event") == "user":
             answered = False
-        elif event.get("event") == "action" and event.get("name") == "action_answer_aside":
+        elif event.get("event") == "action" and event.get("name") in ANSWERING_ACTIONS:
             answered = True
     return answered
 

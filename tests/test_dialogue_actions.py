@@ -272,3 +272,20 @@ def test_plain_language_asked_twice_gets_other_words() -> None:
                        form=None, history=first)
     asyncio.run(ActionAnswerAside().run(dispatcher, tracker, DOMAIN))
     assert [m["response"] for m in dispatcher.messages] == ["utter_plain_language_already"]
+
+
+def test_a_form_that_starts_with_a_question_answers_it_itself() -> None:
+    """"hvilke uddannelser er der?" starts the form: no answer in passing, or it comes twice."""
+    tracker = _tracker("hvilke uddannelser er der?", "ask_programmes",
+                       {"requested_slot": None, "interests": ["svejse"], "location": "odense",
+                        "language": "da"})
+    events = asyncio.run(ValidateInterestForm().run(CollectingDispatcher(), tracker, DOMAIN))
+    assert "action_execution_rejected" not in [e["event"] for e in events]
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"}["requested_slot"] \
+        is None
+
+
+def test_goodbye_inside_a_form_goes_to_the_goodbye_rule() -> None:
+    tracker = _tracker("måste sluta nu, hejdå", "goodbye", ASKING_PLACE)
+    events = asyncio.run(ValidateInterestForm().run(CollectingDispatcher(), tracker, DOMAIN))
+    assert [e["event"] for e in events] == ["action_execution_rejected"]

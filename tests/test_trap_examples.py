@@ -90,7 +90,7 @@ EXAMPLES = [
                    "expect": {"suggestions": ["company"]}},
                   {"user": "hvilke uddannelser er der?", "expect": {"only": "programme"}},
                   {"user": "hvilke virksomheder er der tæt på?",
-                   "expect": {"only": "company", "within_km": 60}}),
+                   "expect": {"only": "company", "within_km": 70}}),
     # Other misreadings.
     _conversation("not-goodbye", "sv",
                   {"user": "hej! jag går i 8an i Stenungsund och är bra på kemi",
