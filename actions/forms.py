@@ -80,6 +80,8 @@ class MissCounting(FormValidationAction):
     """Counts answers that filled nothing the form asked for, so it can re-ask once with
     examples and then go on, instead of asking the same question forever."""
 
+    asides: frozenset[str] = ASIDE_INTENTS
+
     @abstractmethod
     def name(self) -> str:
         """The validation action's name (abstract: this class is no action of its own)."""
@@ -91,8 +93,6 @@ class MissCounting(FormValidationAction):
         message = tracker.latest_message or {}
         return next_misses(misses, filled, intent_of(message), message.get("text") or "",
                            self.asides), True
-
-    asides: frozenset[str] = ASIDE_INTENTS
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
@@ -109,8 +109,9 @@ class MissCounting(FormValidationAction):
         filled = any(e["name"] == requested and e["value"] not in (None, [], "") for e in events)
         misses, asked = self._missed(tracker, filled, requested)
         extra, give_up = self.after_miss(tracker, requested, misses, asked, filled)
-        if "form_misses" not in {e["name"] for e in extra} and \
-                misses != (tracker.get_slot("form_misses") or 0):
+        if extra or give_up:
+            misses = 0  # the form went on without the slot, or let go: count anew
+        if misses != (tracker.get_slot("form_misses") or 0):
             extra.append(SlotSet("form_misses", misses))
         tracker.add_slots(extra)
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker,
@@ -120,7 +121,7 @@ class MissCounting(FormValidationAction):
 
     def after_miss(self, tracker: Tracker, requested: str | None, misses: int, asked: bool,
                    filled: bool) -> tuple[list[EventType], bool]:
-        """Events for a miss, and whether the form lets go of the user."""
+        """Events that go on without the slot, and whether the form lets go of the user."""
         return [], False
 
     def _question_in_passing(self, tracker: Tracker, requested: str | None,
@@ -165,10 +166,8 @@ class ValidateInterestForm(MissCounting):
                                         or misses > RE_ASKS_BEFORE_GOING_ON):
             # "Vill inte säga", "vet inte", or two answers that were no place: go on without.
             tracker.slots["location_skipped"] = True
-            return [SlotSet("location_skipped", True), SlotSet("form_misses", 0)], False
-        if requested == "interests" and misses >= MISSES_BEFORE_LETTING_GO:
-            return [SlotSet("form_misses", 0)], True
-        return [], False
+            return [SlotSet("location_skipped", True)], False
+        return [], requested == "interests" and misses >= MISSES_BEFORE_LETTING_GO
 
     async def extract_interests(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
@@ -218,8 +217,8 @@ class ValidateSignupForm(MissCounting):
             return [], False
         if requested == "nickname":  # two answers that were no name: sign up without one
             tracker.slots["nickname"] = SKIPPED
-            return [SlotSet("nickname", SKIPPED), SlotSet("form_misses", 0)], False
-        return [SlotSet("form_misses", 0)], True
+            return [SlotSet("nickname", SKIPPED)], False
+        return [], True
 
     async def validate_nickname(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -117,15 +117,10 @@ class ActionRequestHandover(Action):
     @apologise_on_error
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        request_handover(dispatcher, tracker)
+        question = (tracker.latest_message or {}).get("text") or ""
+        storage.add_handover(
+            conversation_id=tracker.sender_id, question=question[:1000],
+            school=tracker.get_slot("school"), language=language_of(tracker),
+        )
+        dispatcher.utter_message(response="utter_handover_created")
         return []
-
-
-def request_handover(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """Store the user's own words for the counsellor and say what happens next."""
-    question = (tracker.latest_message or {}).get("text") or ""
-    storage.add_handover(
-        conversation_id=tracker.sender_id, question=question[:1000],
-        school=tracker.get_slot("school"), language=language_of(tracker),
-    )
-    dispatcher.utter_message(response="utter_handover_created")

@@ -8,8 +8,10 @@ Why here and not in `actions/`: a form that never traps is a rule about the conv
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any, Literal
 
+from bot.gazetteer import Span
 from bot.labels import labels
 from bot.text import fold
 
@@ -120,8 +122,12 @@ def sounds_undecided(text: str) -> bool:
     """"bor i Vejle men ved ikke rigtig hvad jeg vil": the intent may be the place, but the
     user said they do not know what they like."""
     folded = " " + fold(text) + " "
-    return any(f" {fold(phrase)} " in folded
-               for phrases in labels()["undecided"].values() for phrase in phrases)
+    return any(phrase in folded for phrase in _undecided_phrases())
+
+
+@lru_cache(maxsize=1)
+def _undecided_phrases() -> tuple[str, ...]:
+    return tuple(f" {fold(p)} " for phrases in labels()["undecided"].values() for p in phrases)
 
 
 def interest_prompt(misses: float, intent: str | None, text: str = "") -> str:
@@ -193,3 +199,51 @@ def plain_before(events: Iterable[Mapping[str, Any]]) -> bool:
         elif event.get("event") == "slot" and event.get("name") == "plain_language":
             value = bool(event.get("value"))
     return before
+
+
+# --- reading the intent with the places in mind (bot/rasa_ext/gazetteer.py) --------------
+# Intents the classifier gives to a short place answer it could not read ("och i Göteborg
+# då?" came out as goodbye, "i thisted" as greet): with a confirmed place they are a place.
+PLACE_ANSWER_INTENTS = frozenset({"nlu_fallback", "out_of_scope", "goodbye", "thank", "affirm",
+                                  "greet", "deny"})
+SHORT_ANSWER_WORDS = 12
+# Farewells that never greet, so they mean goodbye at the start of a message too.
+ONLY_FAREWELLS = ("hejda", "hej da", "adjo", "farvel", "nakemiin")
+
+
+@lru_cache(maxsize=1)
+def _farewells() -> tuple[list[str], ...]:
+    """The folded words of every farewell in bot/labels.yml."""
+    folded = (fold(f) for words in labels()["farewells"].values() for f in words)
+    return tuple(f.split() for f in folded if f)
+
+
+def farewell_at_end(text: str) -> bool:
+    """Whether the message ends with a farewell ("gider ikke mere, vi ses") or starts with one
+    that is never a greeting ("farvel, vi gider ikke mere nu")."""
+    words = fold(text).split()
+    if len(words) < 2:
+        return False
+    if any(words[:len(f.split())] == f.split() for f in ONLY_FAREWELLS):
+        return True
+    return any(words[-len(f):] == f for f in _farewells())
+
+
+# "en tiiä yhtään mitä haluun tehä" came out as help: words of not knowing what one likes win.
+UNDECIDED_REPAIRS = frozenset({"help", "nlu_fallback", "out_of_scope", "deny"})
+
+
+def repaired_intent(intent: str | None, text: str, spans: list[Span],
+                    has_interest: bool) -> str | None:
+    """The intent to use instead of the classifier's, or None to keep it."""
+    if farewell_at_end(text) and not has_interest and intent != "goodbye" and \
+            not any(s.entity == "location" for s in spans):
+        return "goodbye"
+    if intent in PLACE_ANSWER_INTENTS and any(s.entity == "location" for s in spans):
+        short = len(fold(text).split()) <= SHORT_ANSWER_WORDS
+        return "tell_location" if short or intent == "nlu_fallback" else None
+    if intent in UNDECIDED_REPAIRS and sounds_undecided(text):
+        return "undecided"
+    if intent == "nlu_fallback" and has_interest:  # "Jeg var elektriker i Polen."
+        return "tell_interest"
+    return None

@@ -14,6 +14,7 @@ from functools import lru_cache
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from bot.labels import labels
+from bot.text import unstretch
 
 SUPPORTED = ("sv", "fi", "da")
 _LINGUA = {
@@ -81,7 +82,7 @@ def greeting_language(text: str) -> str | None:
     words = _WORD.findall((text or "").lower())
     if not words or len(words) > 3:
         return None
-    first = re.sub(r"(.)\1+$", r"\1", words[0])  # "moiii", "hejsaaa"
+    first = unstretch(words[0])  # "moiii", "hejsaaa"
     for language, greetings in labels()["greetings"].items():
         if first in greetings:
             return str(language)
@@ -144,8 +145,6 @@ def _shows_learner(text: str) -> bool:
 @lru_cache(maxsize=1)
 def _learner_markers() -> tuple[str, ...]:
     return tuple(m for markers in labels()["learner_markers"].values() for m in markers)
-
-
 
 STATE = "state"
 

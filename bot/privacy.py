@@ -6,15 +6,10 @@ import re
 from functools import lru_cache
 
 from bot.labels import labels
-from bot.text import fold
+from bot.text import fold, unstretch
 
 SKIPPED = "-"
 _NAME = re.compile(r"^[^\W\d_][^\W\d_'’-]{0,29}$", re.UNICODE)
-
-
-def _plain(word: str) -> str:
-    """"okejjj" -> "okej", "moikkaa" -> "moikka": pupils stretch words."""
-    return re.sub(r"(.)\1+$", r"\1", word)
 
 
 @lru_cache(maxsize=1)
@@ -22,7 +17,7 @@ def _not_names() -> frozenset[str]:
     """Words that answer the name question but are no name: commands, greetings, farewells."""
     lists = ("not_a_name", "greetings", "farewells")
     words = {fold(w) for key in lists for ws in labels()[key].values() for w in ws}
-    return frozenset(words | {_plain(w) for w in words})
+    return frozenset(words | {unstretch(w) for w in words})
 
 
 def clean_nickname(text: str | None) -> str | None:
@@ -35,7 +30,7 @@ def clean_nickname(text: str | None) -> str | None:
     folded = fold(raw)
     if any(folded == fold(word) for words in labels()["skip_name"].values() for word in words):
         return SKIPPED
-    if set(map(_plain, folded.split())) & _not_names() or _plain(folded) in _not_names():
+    if set(map(unstretch, folded.split())) & _not_names() or unstretch(folded) in _not_names():
         return None
     words = raw.split()
     if not words or len(words) > 2 or any(ch.isdigit() or ch == "@" for ch in raw):

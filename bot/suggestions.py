@@ -50,8 +50,7 @@ def visit_item(hit: VisitHit, language: str) -> Item:
     return Item(
         kind="visit", id=hit.visit.id, title=hit.visit.title.get(language),
         fields=list(hit.visit.fields), municipality=hit.place.name,
-        distance_km=None if hit.distance_km is None else round(hit.distance_km, 1),
-        date=hit.next_date.isoformat(),
+        distance_km=_rounded(hit.distance_km), date=hit.next_date.isoformat(),
         sample=hit.visit.sample,
     )
 
@@ -151,13 +150,17 @@ def match_summary(result: MatchResult, language: str) -> dict[str, str]:
 def field_names(result: MatchResult, language: str) -> str:
     """The top fields' labels, lower-case, joined: "fordon och tillverkning"."""
     kb = load_knowledge()
-    labels = [f.label.get(language).lower() for match in result.fields[:2]
-              if (f := next((x for x in kb.fields if x.id == match.id), None))]
-    return join(labels, language)
+    names = [f.label.get(language).lower() for match in result.fields[:2]
+             if (f := kb.field(match.id))]
+    return join(names, language)
 
 
 def _km(value: float | None) -> str:
     return "" if value is None else f", {value:.0f} km"
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def company_lines(companies: list[CompanyMatch]) -> str:
@@ -169,7 +172,7 @@ def company_lines(companies: list[CompanyMatch]) -> str:
 def programme_lines(programmes: list[ProgrammeMatch], language: str) -> str:
     """"• Fordons- och transportprogrammet: godkänt i svenska, …" (what it takes to get in)."""
     kb = load_knowledge()
-    entry = labels_for_entry()
+    entry = labels()["entry"]
     lines = []
     for match in programmes:
         programme = kb.programme(match.id)
@@ -190,15 +193,10 @@ def profession_lines(professions: list[ProfessionMatch], language: str) -> str:
     return "\n".join(lines)
 
 
-def labels_for_entry() -> dict[str, Any]:
-    return labels()["entry"]
-
-
 def company_items(companies: list[CompanyMatch]) -> list[Item]:
     return [Item(kind="company", id=c.id, title=c.name, fields=list(c.fields),
                  municipality=_town(c.municipality),
-                 distance_km=None if c.distance_km is None else round(c.distance_km, 1),
-                 reason=c.reason) for c in companies]
+                 distance_km=_rounded(c.distance_km), reason=c.reason) for c in companies]
 
 
 def programme_items(programmes: list[ProgrammeMatch]) -> list[Item]:

@@ -21,6 +21,11 @@ def fold(text: str) -> str:
     return " ".join(_WORD.findall(text))
 
 
+def unstretch(word: str) -> str:
+    """"moiii" -> "moi", "okejjj" -> "okej": pupils stretch the last letter of a word."""
+    return re.sub(r"(.)\1+$", r"\1", word)
+
+
 PLACE_ENTITIES = ("location", "origin")
 
 

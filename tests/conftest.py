@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.dialogue_eval import Runner
 from bot.settings import ROOT
 from bot.stack import MODEL, Ports, Stack
 
@@ -41,3 +42,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             if log.exists():
                 tail = log.read_text(errors="replace")[-3000:]
                 print(f"\n----- {name}.log (tail) -----\n{tail}")
+
+
+@pytest.fixture(scope="session")
+def runner(stack: Stack, domain: dict) -> Runner:
+    """Sends whole conversations through the gateway as the widget does (bot/dialogue_eval.py)."""
+    return Runner(stack.gateway_url, stack.rasa_url, stack.token, domain)

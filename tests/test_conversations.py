@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue_eval import LANGUAGES, Conversation, Runner, load
-from bot.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -20,11 +19,6 @@ FAST = [c for language in LANGUAGES for c in load(language) if c.fast]
 def test_every_language_has_a_fast_subset() -> None:
     for language in LANGUAGES:
         assert sum(c.language == language for c in FAST) >= 3, language
-
-
-@pytest.fixture(scope="module")
-def runner(stack: Stack, domain: dict) -> Runner:
-    return Runner(stack.gateway_url, stack.rasa_url, stack.token, domain)
 
 
 @pytest.mark.parametrize("conversation", FAST, ids=[c.id for c in FAST])

@@ -149,11 +149,6 @@ def test_shipped_gazetteer_is_up_to_date() -> None:
 ])
 def test_the_intent_is_read_with_the_places_in_mind(intent: str, text: str, interest: bool,
                                                     expected: str | None) -> None:
-    from bot.dialogue import sounds_undecided
-    from bot.gazetteer import repaired_intent
-    from bot.labels import labels
+    from bot.dialogue import repaired_intent
 
-    farewells = [f for words in labels()["farewells"].values() for f in words]
-    spans = load_gazetteer().find(text)
-    assert repaired_intent(intent, text, spans, interest, farewells,
-                           sounds_undecided(text)) == expected
+    assert repaired_intent(intent, text, load_gazetteer().find(text), interest) == expected

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from bot.dialogue_eval import Conversation, Runner
-from bot.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -114,11 +113,6 @@ EXAMPLES = [
                    "expect": {"plain_language": True, "asks": "location",
                               "slots": {"plain_language": True}}}),
 ]
-
-
-@pytest.fixture(scope="module")
-def runner(stack: Stack, domain: dict) -> Runner:
-    return Runner(stack.gateway_url, stack.rasa_url, stack.token, domain)
 
 
 @pytest.mark.parametrize("conversation", EXAMPLES, ids=[c.id for c in EXAMPLES])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -97,7 +97,7 @@ def slot_place(value: object, kb: KnowledgeBase | None = None) -> Place | None:
     places were ids."""
     if not isinstance(value, str) or not value.strip():
         return None
-    return place_by_id(value.strip(), kb) or find_place(value, kb)
+    return find_place(value, kb)
 
 
 def find_place(name: str, kb: KnowledgeBase | None = None) -> Place | None:
@@ -158,6 +158,17 @@ class VisitHit:
     next_date: dt.date
 
 
+def _upcoming(base: KnowledgeBase,
+              today: dt.date | None) -> Iterator[tuple[Visit, Place, dt.date]]:
+    """Each visit still to come, with its place and next date."""
+    day = today or dt.date.today()
+    for visit in base.visits:
+        when = visit.next_occurrence(day)
+        where = base.place(visit.place)
+        if when is not None and where is not None:
+            yield visit, where, when
+
+
 def nearest_visits(place: Place | str, today: dt.date | None = None, limit: int | None = 5,
                    kb: KnowledgeBase | None = None, target_group: str | None = None,
                    fields: str | Iterable[str] | None = None) -> list[VisitHit]:
@@ -168,14 +179,9 @@ def nearest_visits(place: Place | str, today: dt.date | None = None, limit: int 
     origin = find_place(place, base) if isinstance(place, str) else place
     if origin is None:
         return []
-    day = today or dt.date.today()
     want = _wanted(fields) if fields is not None else None
     hits = []
-    for visit in base.visits:
-        when = visit.next_occurrence(day)
-        where = base.place(visit.place)
-        if when is None or where is None:
-            continue
+    for visit, where, when in _upcoming(base, today):
         if target_group and visit.target_group not in (target_group, "both"):
             continue
         if want is not None and not want & set(visit.fields):
@@ -200,13 +206,7 @@ def upcoming_visits(country: str, today: dt.date | None = None, limit: int | Non
                     kb: KnowledgeBase | None = None) -> list[VisitHit]:
     """Upcoming visits in one country, soonest first, for a user who gave no place (no
     distance)."""
-    base = _kb(kb)
-    day = today or dt.date.today()
-    hits = []
-    for visit in base.visits:
-        when = visit.next_occurrence(day)
-        where = base.place(visit.place)
-        if when is not None and where is not None and where.country == country:
-            hits.append(VisitHit(visit, where, None, when))
+    hits = [VisitHit(visit, where, None, when)
+            for visit, where, when in _upcoming(_kb(kb), today) if where.country == country]
     hits.sort(key=lambda h: (h.next_date, h.visit.id))
     return hits if limit is None else hits[:limit]

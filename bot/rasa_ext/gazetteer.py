@@ -27,9 +27,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.dialogue import sounds_undecided
-from bot.gazetteer import load_gazetteer, repaired_intent
-from bot.labels import labels
+from bot.dialogue import repaired_intent
+from bot.gazetteer import Span, load_gazetteer
 
 PLACE_ENTITIES = ("location", "origin")
 
@@ -53,7 +52,6 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     def __init__(self, low_confidence: float = 0.45, ambiguity: float = 0.05) -> None:
         self.low_confidence, self.ambiguity = low_confidence, ambiguity
         self.gazetteer = load_gazetteer()
-        self.farewells = [f for words in labels()["farewells"].values() for f in words]
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -63,10 +61,11 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not text:
                 continue
+            spans = self.gazetteer.find(text)
             found = [
                 {"entity": span.entity, "value": span.value, "start": span.start,
                  "end": span.end, "confidence_entity": 1.0}
-                for span in self.gazetteer.find(text)
+                for span in spans
             ]
             # A place is not also an interest ("Göteborg" tagged both ways by the CRF).
             kept = [
@@ -75,10 +74,11 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
                 and not any(_overlap(entity, place) for place in found)
             ]
             message.set(ENTITIES, kept + self.add_extractor_name(found), add_to_output=True)
-            self._repair_intent(message, text, kept)
+            self._repair_intent(message, text, spans, kept)
         return messages
 
-    def _repair_intent(self, message: Message, text: str, kept: list[dict[str, Any]]) -> None:
+    def _repair_intent(self, message: Message, text: str, spans: list[Span],
+                       kept: list[dict[str, Any]]) -> None:
         """A short answer with a place is a place answer; one ending in "hejdå" a goodbye."""
         intent = message.get(INTENT) or {}
         name = intent.get("name")
@@ -86,9 +86,8 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         close = len(ranking) > 1 and ranking[0] - ranking[1] < self.ambiguity
         if (intent.get("confidence") or 0.0) < self.low_confidence or close:
             name = "nlu_fallback"  # what the FallbackClassifier after us would make of it
-        better = repaired_intent(name, text, self.gazetteer.find(text),
-                                 any(e.get("entity") == "interest" for e in kept),
-                                 self.farewells, sounds_undecided(text))
+        better = repaired_intent(name, text, spans,
+                                 any(e.get("entity") == "interest" for e in kept))
         if better is None:
             return
         # The repaired intent alone: a close second would make the FallbackClassifier call it
