@@ -48,11 +48,14 @@ SCANDI_SUFFIXES = ("omradet", "trakten", "regionen", "kommun", "kommune", "egnen
 STRONG_CUES = frozenset({
     "bor", "bo", "bodde", "boende", "fran", "ifran", "nara", "utanfor", "fra", "naer",
     "omkring", "asun", "asuu", "asumme", "asuin", "kotoisin", "lahella", "near", "from",
-    "skola", "skolan", "skole", "skolen", "kommun", "kommune", "kunta", "kaupunki", "byen",
     "taet", "tat",
 })
+# Nouns that cue a place only through a preposition ("skolan i Kemi"): "i skolan bara fyra år"
+# is no place.
+NOUN_CUES = frozenset({"skola", "skolan", "skole", "skolen", "kommun", "kommune", "kunta",
+                       "kaupunki", "byen"})
 WEAK_CUES = frozenset({"i", "pa", "till", "vid", "til", "ved"})
-CUES = STRONG_CUES | WEAK_CUES
+CUES = STRONG_CUES | NOUN_CUES | WEAK_CUES
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 MAX_WORDS = 3
@@ -219,7 +222,8 @@ class Gazetteer:
         before = [t[2] for t in tokens[max(0, i - 2):i]]
         if before and before[-1] in STRONG_CUES:
             return True
-        if before and before[-1] in WEAK_CUES and (level == 1 or before[0] in STRONG_CUES):
+        if before and before[-1] in WEAK_CUES and (level == 1 or
+                                                   before[0] in STRONG_CUES | NOUN_CUES):
             return True
         if level > 1:
             return False
