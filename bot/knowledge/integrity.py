@@ -22,6 +22,7 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("visits", "place"): "places",
     ("visits", "fields"): "fields",
     ("synonyms", "field"): "fields",
+    ("pay", "profession"): "professions",
 }
 
 
@@ -37,7 +38,7 @@ class Problem:
 
 def check_integrity(kb: KnowledgeBase) -> list[Problem]:
     """All duplicate ids and dangling references in `kb` (empty list when consistent)."""
-    return list(_duplicates(kb)) + list(_dangling(kb))
+    return list(_duplicates(kb)) + list(_dangling(kb)) + list(_pay_twice(kb))
 
 
 def _duplicates(kb: KnowledgeBase) -> Iterator[Problem]:
@@ -62,3 +63,15 @@ def _dangling(kb: KnowledgeBase) -> Iterator[Problem]:
                 if ref not in ids[target]:
                     loc: tuple[str | int, ...] = (attr, pos) if isinstance(value, list) else (attr,)
                     yield Problem(entity, index, loc, f"unknown {target[:-1]} id '{ref}' in {attr}")
+
+
+def _pay_twice(kb: KnowledgeBase) -> Iterator[Problem]:
+    """One pay record per profession and country: two would leave the answer to chance."""
+    seen: dict[tuple[str, str], int] = {}
+    for index, pay in enumerate(kb.pay):
+        key = (pay.profession, pay.country)
+        if key in seen:
+            yield Problem("pay", index, ("profession",),
+                          f"a second pay record for '{pay.profession}' in {pay.country} "
+                          f"(first is record {seen[key] + 1})")
+        seen.setdefault(key, index)

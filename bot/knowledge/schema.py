@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
+from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, PrivateAttr, StringConstraints, model_validator
 
 T = TypeVar("T")
@@ -155,6 +156,63 @@ class Visit(Record):
         return None  # unreachable: months is non-empty
 
 
+CURRENCY: dict[str, str] = {"SE": "SEK", "FI": "EUR", "DK": "DKK"}
+
+
+class Pay(Record):
+    """Official monthly pay (gross, full time) for one profession in one country.
+
+    `occupation` names the group as the statistic does (SSYK, ammattiluokitus or DISCO code
+    and name): several of our professions may share one. `typical` is the `measure` (median
+    or mean); `low`/`high` is the range the source gives (`range`), never a promise.
+    """
+
+    profession: Id
+    country: Country
+    occupation: Text
+    measure: Literal["median", "mean"]
+    typical: Annotated[int, Ge(1)]
+    low: Annotated[int, Ge(1)] | None = None
+    high: Annotated[int, Ge(1)] | None = None
+    range: Literal["p10_p90", "p25_p75"] | None = None
+    year: Annotated[int, Ge(2010), Le(2030)]
+    # Short name of the statistic as the answer shows it ("Danmarks Statistik, LONS20").
+    source_name: Text
+    # How the figure was read, for the team: a secondary copy, an inferred year.
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _check_range(self) -> Pay:
+        if (self.low is None) != (self.high is None) or \
+                (self.low is not None) != (self.range is not None):
+            raise ValueError("give low, high and range together, or none of them")
+        if self.low is not None and self.high is not None and \
+                not self.low <= self.typical <= self.high:
+            raise ValueError(f"typical {self.typical} is not between {self.low} and {self.high}")
+        return self
+
+    @property
+    def currency(self) -> str:
+        return CURRENCY[self.country]
+
+
+# What a counsellor answers the questions behind the choice with (bot/concerns.py).
+Topic = Literal["second_chance", "entry_requirements", "entry_routes", "higher_education",
+                "placement", "apprenticeship", "apprentice_pay", "working_conditions", "gender"]
+TOPICS: tuple[str, ...] = get_args(Topic)
+
+
+class Guidance(Record):
+    """One short, sourced fact for a country: a route, a rule or a service (`link` is the
+    official page the user can open)."""
+
+    country: Country
+    topic: Topic
+    name: Text
+    text: Localized
+    link: Text | None = None
+
+
 class InterestSynonyms(_Model):
     """Interest words for one field, per language; matched after case/accent folding.
 
@@ -180,13 +238,16 @@ class KnowledgeBase(_Model):
     companies: list[Company]
     visits: list[Visit]
     synonyms: list[InterestSynonyms]
+    pay: list[Pay] = []
+    guidance: list[Guidance] = []
 
     _index: dict[str, dict[str, BaseModel]] = PrivateAttr(default_factory=dict)
     _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: object, /) -> None:
         """Build id lookups once, so queries need no linear scans."""
-        for entity in ("fields", "programmes", "professions", "places", "companies", "visits"):
+        for entity in ("fields", "programmes", "professions", "places", "companies", "visits",
+                       "pay", "guidance"):
             self._index[entity] = {r.id: r for r in getattr(self, entity)}
 
     def __eq__(self, other: object) -> bool:
@@ -233,6 +294,8 @@ ENTITIES: dict[str, tuple[str, type[BaseModel]]] = {
     "companies": ("companies.yml", Company),
     "visits": ("visits.yml", Visit),
     "synonyms": ("interest_synonyms.yml", InterestSynonyms),
+    "pay": ("pay.yml", Pay),
+    "guidance": ("guidance.yml", Guidance),
 }
 
 
