@@ -10,9 +10,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.concerns import answer_concern
 from actions.matches import answer_focus
 from actions.safety import apologise_on_error
 from actions.visits import show_visits
+from bot.concerns import CONCERNS
 from bot.dialogue import ASIDE_RESPONSES, focus_of, intent_of, plain_before
 
 
@@ -30,6 +32,8 @@ class ActionAnswerAside(Action):
         elif focus is not None:
             if not (tracker.get_slot("interests") and answer_focus(dispatcher, tracker, focus)):
                 dispatcher.utter_message(response="utter_need_interests")
+        elif intent in CONCERNS:
+            answer_concern(dispatcher, tracker, intent, companies=False)
         elif intent == "ask_plain_language" and plain_before(tracker.events):
             dispatcher.utter_message(response="utter_plain_language_already")
         elif intent in ASIDE_RESPONSES:

@@ -14,7 +14,9 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.concerns import answer_concern, message_interests
 from actions.safety import language_of
+from bot.concerns import CONCERNS
 from bot.dialogue import (
     ASIDE_INTENTS,
     MISSES_BEFORE_LETTING_GO,
@@ -107,6 +109,11 @@ class MissCounting(FormValidationAction):
         events = await self.get_validation_events(dispatcher, tracker, domain)
         tracker.add_slots(events)
         filled = any(e["name"] == requested and e["value"] not in (None, [], "") for e in events)
+        intent = intent_of(message)
+        if filled and intent in CONCERNS and not answered_since_user(tracker.events):
+            # "Umeå. Men tänk om jag väljer fel?": the answer fills the slot, and the worry
+            # is answered too, never dropped.
+            answer_concern(dispatcher, tracker, intent, companies=False)
         misses, asked = self._missed(tracker, filled, requested)
         extra, give_up = self.after_miss(tracker, requested, misses, asked, filled)
         if extra or give_up:
@@ -135,6 +142,8 @@ class MissCounting(FormValidationAction):
             return False  # "???" is no question: the form re-asks it with examples
         if requested and requested in tracker.slots_to_validate():
             return False
+        if requested == "interests" and intent in CONCERNS and message_interests(tracker):
+            return False  # "haluisin oppisopimuksella automekaanikoks": answered in validation
         return not answered_since_user(tracker.events)
 
 
@@ -176,7 +185,11 @@ class ValidateInterestForm(MissCounting):
         message = tracker.latest_message or {}
         text = (message.get("text") or "").strip()
         if tracker.get_slot("interests") or "interests" in tracker.slots_to_validate() or \
-                intent_of(message) not in TELLS_INTEREST or not text or text.startswith("/"):
+                not text or text.startswith("/"):
+            return {}
+        if intent_of(message) in CONCERNS:  # a worry that also says what the user likes
+            return {"interests": message_interests(tracker) or None}
+        if intent_of(message) not in TELLS_INTEREST:
             return {}
         said = without_places(text, message.get("entities") or [])
         return {"interests": [said.strip()[:200]]} if names_an_interest(

@@ -20,7 +20,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from bot.dialogue_eval import LANGUAGES, Runner, Summary, load, summarise
+from bot.dialogue_eval import LANGUAGES, Runner, Summary, by_group, load, summarise
 from bot.stack import MODEL, Ports, Stack
 from docs_section import write_section  # bench/, on sys.path when run as a script
 
@@ -33,7 +33,7 @@ PARALLEL = 4  # conversations at a time: a class at the widget, not a load test
 console = Console()
 
 
-def _section(summaries: list[Summary], seconds: float) -> str:
+def _section(summaries: list[Summary], groups: list[Summary], seconds: float) -> str:
     lines = [
         START,
         f"Measured {date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores), "
@@ -47,6 +47,12 @@ def _section(summaries: list[Summary], seconds: float) -> str:
         met = "met" if s.success >= TARGET and s.traps == 0 else "**not met**"
         lines.append(f"| {s.language} | {s.conversations} | {s.succeeded} | {s.success:.2f} | "
                      f"{s.traps} | {met} |")
+    lines += ["", "By group (`main`: interests, places and visits; `behind`: worries, pressure, "
+              "pay, myths and placements, written as real people write them):", "",
+              "| language | group | conversations | succeeded | task success | traps |",
+              "|---|---|---|---|---|---|"]
+    lines += [f"| {g.language} | {g.group} | {g.conversations} | {g.succeeded} | "
+              f"{g.success:.2f} | {g.traps} |" for g in groups]
     failed = [r for s in summaries for r in s.failures]
     if failed:
         lines += ["", "Failed conversations:", "", "```"]
@@ -66,7 +72,8 @@ def main(only: str = typer.Option("", help="Run one language (sv, fi or da).")) 
                   extra_env={"VAGVISAREN_RATE_LIMIT_PER_IP": "1000000",
                              "VAGVISAREN_RATE_LIMIT_PER_SESSION": "1000000"})
     stack.start()
-    summaries = []
+    summaries: list[Summary] = []
+    groups: list[Summary] = []
     started = time.monotonic()
     try:
         stack.wait_ready(timeout=300)
@@ -76,6 +83,7 @@ def main(only: str = typer.Option("", help="Run one language (sv, fi or da).")) 
             with ThreadPoolExecutor(PARALLEL) as pool:
                 results = list(pool.map(runner.run, conversations))
             summaries.append(summarise(language, results))
+            groups += by_group(language, results)
     finally:
         stack.stop()
     seconds = time.monotonic() - started
@@ -85,11 +93,14 @@ def main(only: str = typer.Option("", help="Run one language (sv, fi or da).")) 
     for s in summaries:
         table.add_row(s.language, str(s.conversations), f"{s.success:.2f}", str(s.traps))
     console.print(table)
+    for g in groups:
+        console.print(f"  {g.language} {g.group}: {g.succeeded}/{g.conversations} "
+                      f"({g.success:.2f}), traps {g.traps}")
     for s in summaries:
         for failed in s.failures:
             console.print(failed.report(), markup=False, highlight=False)
     if not only:
-        write_section(DOCS, _section(summaries, seconds), START, END, "Dialogue evaluation")
+        write_section(DOCS, _section(summaries, groups, seconds), START, END, "Dialogue evaluation")
         console.print(f"Written to {DOCS.relative_to(ROOT)}")
 
 

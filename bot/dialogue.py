@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Literal
 
+from bot.concerns import CONCERNS
 from bot.gazetteer import Span
 from bot.labels import labels
 from bot.text import fold
@@ -34,7 +35,7 @@ FOCUS_OF_INTENT: dict[str, Focus] = {
     "ask_programmes": "programmes",
     "ask_professions": "professions",
 }
-ASIDE_INTENTS = frozenset({*ASIDE_RESPONSES, *FOCUS_OF_INTENT, "ask_counsellor",
+ASIDE_INTENTS = frozenset({*ASIDE_RESPONSES, *FOCUS_OF_INTENT, *CONCERNS, "ask_counsellor",
                            "ask_study_visit"})
 # In the sign-up form a name may be read as a greeting or as out of scope ("Olena"): those
 # are not questions there (data/rules.yml).
@@ -175,7 +176,8 @@ def action_before_user(events: Iterable[Mapping[str, Any]]) -> str | None:
     return before
 
 
-ANSWERING_ACTIONS = frozenset({"action_answer_aside", "action_request_handover"})
+ANSWERING_ACTIONS = frozenset({"action_answer_aside", "action_request_handover",
+                               "action_answer_concern"})
 
 
 def answered_since_user(events: Iterable[Mapping[str, Any]]) -> bool:

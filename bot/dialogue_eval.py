@@ -48,6 +48,9 @@ class Conversation:
     widget: dict[str, Any]
     fast: bool
     turns: list[dict[str, Any]]
+    # "main" (interests, places, visits) or "behind" (worries, pay, myths, placements):
+    # make eval-dialogue reports each group on its own.
+    group: str = "main"
 
 
 @dataclass
@@ -95,7 +98,8 @@ def load(language: str, directory: Path = CONVERSATIONS_DIR) -> list[Conversatio
         out.append(Conversation(
             id=raw["id"], persona=raw.get("persona", "pupil"), language=raw["language"],
             widget=dict(raw.get("widget") or {"language": raw["language"]}),
-            fast=bool(raw.get("fast")), turns=list(raw["turns"])))
+            fast=bool(raw.get("fast")), turns=list(raw["turns"]),
+            group=str(raw.get("group", "main"))))
     return out
 
 
@@ -239,12 +243,20 @@ class Summary:
     succeeded: int
     traps: int
     failures: list[ConversationResult]
+    group: str = "all"
 
     @property
     def success(self) -> float:
         return self.succeeded / self.conversations if self.conversations else 0.0
 
 
-def summarise(language: str, results: list[ConversationResult]) -> Summary:
+def summarise(language: str, results: list[ConversationResult], group: str = "all") -> Summary:
     return Summary(language, len(results), sum(r.ok for r in results),
-                   sum(r.traps for r in results), [r for r in results if not r.ok])
+                   sum(r.traps for r in results), [r for r in results if not r.ok], group)
+
+
+def by_group(summary_language: str, results: list[ConversationResult]) -> list[Summary]:
+    """One summary per conversation group, in order of first appearance."""
+    groups = dict.fromkeys(r.conversation.group for r in results)
+    return [summarise(summary_language, [r for r in results if r.conversation.group == g], g)
+            for g in groups]

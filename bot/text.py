@@ -37,3 +37,12 @@ def without_places(text: str, entities: Iterable[Mapping[str, Any]]) -> str:
     for start, end in reversed(spans):
         text = text[:start] + text[end:]
     return text
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message, split at . ! ? and line breaks ("Jag är rädd att välja fel.
+    Jag gillar bilar." -> two); fragments without letters are dropped."""
+    return [s.strip() for s in _SENTENCE.findall(text) if any(c.isalpha() for c in s)]

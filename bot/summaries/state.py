@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bot.concerns import CONCERNS
 from bot.gazetteer import load_gazetteer
 from bot.privacy import school_id, scrub
 
@@ -36,6 +37,9 @@ class Summary(BaseModel):
     handover: bool = False
     handover_question: str | None = None
     fallback_count: int = 0
+    # The questions behind the choice the pupil raised (intent names: worry_choice, ask_pay,
+    # ...), so the counsellor knows what to talk about; never the pupil's words.
+    concerns: list[str] = Field(default_factory=list)
 
 
 class State(Summary):
@@ -93,6 +97,8 @@ def _user(state: State, data: dict[str, Any], intent: str | None) -> None:
     state.pending_fallback = intent == "nlu_fallback"
     if state.pending_fallback:
         state.fallback_count += 1
+    if intent in CONCERNS:
+        _add(state.concerns, intent)
     if intent == "tell_interest" and text:
         state.interest_texts.append(text[:300])
     state.last_user_text = text[:1000]

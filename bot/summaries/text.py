@@ -31,7 +31,8 @@ def _join(names: list[str], word: str) -> str:
 
 
 def readable(summary: Summary, language: str = "sv") -> str:
-    """Opening sentence, interests sentence, and one outcome sentence (the most important)."""
+    """Opening sentence, interests sentence, the worries and questions the pupil raised, and
+    one outcome sentence (the most important)."""
     t = templates()[language if language in LANGUAGES else "sv"]
     day = dt.datetime.fromtimestamp(summary.started_at, dt.UTC).date()
     date = day.isoformat() if language == "sv" else day.strftime("%d.%m.%Y")
@@ -44,6 +45,9 @@ def readable(summary: Summary, language: str = "sv") -> str:
         sentences.append(t["interests"].format(fields=_join(labels, t["and"]), place=place))
     else:
         sentences.append(t["no_interests"].format(place=place))
+    if summary.concerns:
+        topics = [t["concern_labels"].get(c, c) for c in summary.concerns]
+        sentences.append(t["concerns"].format(topics=_join(topics, t["and"])))
     if summary.handover:
         sentences.append(t["handover"])
     elif summary.signups:
