@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.concerns import CONCERNS
 from docs_section import write_section  # bench/, on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +92,14 @@ def _evaluate(model: Path, name: str, language: str) -> dict[str, float]:
     _rasa("test", "nlu", "-m", str(model), "--nlu", f"tests/nlu/{language}.yml", "--out", str(out))
     intents = json.loads((out / "intent_report.json").read_text())
     entities = _entity_f1(out)
+    behind = [intents[i] for i in CONCERNS if i in intents]
+    support = sum(r["support"] for r in behind)
     return {
+        # Accuracy on the held-out examples of the questions behind the choice (bot/concerns.py):
+        # the share of them given their own intent.
+        "behind_accuracy": sum(r["recall"] * r["support"] for r in behind) / support
+        if support else float("nan"),
+        **{f"f1:{i}": float(intents[i]["f1-score"]) for i in CONCERNS if i in intents},
         "intent_accuracy": float(intents["accuracy"]),
         "intent_macro_f1": float(intents["macro avg"]["f1-score"]),
         "entity_f1": entities["micro"],
@@ -119,8 +127,8 @@ def main(skip_baseline: bool = typer.Option(False, help="Only evaluate config.ym
             console.print(f"  testing {name} on tests/nlu/{language}.yml")
             results[name][language] = _evaluate(model, name, language)
     table = Table(title="Held-out NLU evaluation")
-    for column in ("pipeline", "lang", "intent acc", "intent macro F1", "entity F1",
-                   "interest F1", "location F1"):
+    for column in ("pipeline", "lang", "intent acc", "behind acc", "intent macro F1",
+                   "entity F1", "interest F1", "location F1"):
         table.add_column(column)
     lines = [
         START,
@@ -133,21 +141,30 @@ def main(skip_baseline: bool = typer.Option(False, help="Only evaluate config.ym
         "`location` from the gazetteer (bot/rasa_ext/gazetteer.py) in the chosen pipeline and "
         "from DIET in Rasa's default.",
         "",
-        "| pipeline | language | intent accuracy | intent macro F1 | entity F1 (micro) "
-        "| interest F1 | location F1 | NLU training time |",
-        "|---|---|---|---|---|---|---|---|",
+        "| pipeline | language | intent accuracy | behind-the-choice accuracy | intent macro F1 "
+        "| entity F1 (micro) | interest F1 | location F1 | NLU training time |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, per_language in results.items():
         for language, m in per_language.items():
             table.add_row(name, language, f"{m['intent_accuracy']:.3f}",
+                          f"{m['behind_accuracy']:.3f}",
                           f"{m['intent_macro_f1']:.3f}", f"{m['entity_f1']:.3f}",
                           f"{m['interest_f1']:.3f}", f"{m['location_f1']:.3f}")
             lines.append(
                 f"| {name} | {language} | {m['intent_accuracy']:.3f} | "
+                f"{m['behind_accuracy']:.3f} | "
                 f"{m['intent_macro_f1']:.3f} | {m['entity_f1']:.3f} | "
                 f"{m['interest_f1']:.3f} | {m['location_f1']:.3f} | "
                 f"{train_seconds[name]:.0f} s |"
             )
+    if "chosen" in results:
+        chosen = results["chosen"]
+        lines += ["", "The questions behind the choice, F1 per intent (chosen pipeline):", "",
+                  "| intent | " + " | ".join(chosen) + " |",
+                  "|---|" + "---|" * len(chosen)]
+        lines += [f"| {i} | " + " | ".join(f"{chosen[lang].get(f'f1:{i}', float('nan')):.3f}"
+                                            for lang in chosen) + " |" for i in CONCERNS]
     console.print(table)
     for name, seconds in train_seconds.items():
         console.print(f"NLU training time, {name}: {seconds:.0f} s")

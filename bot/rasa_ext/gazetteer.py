@@ -42,14 +42,14 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # The FallbackClassifier's thresholds (config.yml): below them the intent is unread.
-        return {"low_confidence": 0.45, "ambiguity": 0.05}
+        return {"low_confidence": 0.3, "ambiguity": 0.03}
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage,
                resource: Resource, execution_context: ExecutionContext) -> GazetteerEntityExtractor:
-        return cls(float(config.get("low_confidence", 0.45)), float(config.get("ambiguity", 0.05)))
+        return cls(float(config.get("low_confidence", 0.3)), float(config.get("ambiguity", 0.03)))
 
-    def __init__(self, low_confidence: float = 0.45, ambiguity: float = 0.05) -> None:
+    def __init__(self, low_confidence: float = 0.3, ambiguity: float = 0.03) -> None:
         self.low_confidence, self.ambiguity = low_confidence, ambiguity
         self.gazetteer = load_gazetteer()
 
