@@ -20,80 +20,24 @@ It trains in seconds and runs before the FallbackClassifier.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import joblib
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_union
 
 from bot.concerns import CONCERNS, NOT_A_CONCERN, concern_of_sentences, concern_overruled
-from bot.text import fold, sentences
-
-MODEL_FILE = "sentence_classifier.joblib"
-
-
-def text_classifier() -> Pipeline:
-    """Character (2–5, accents folded) and word n-grams into a logistic regression."""
-    features = make_union(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                        preprocessor=fold, min_df=2),
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                        preprocessor=fold),
-    )
-    classifier = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)
-    return Pipeline([("features", features), ("classifier", classifier)])
+from bot.rasa_ext.text_classifier import StoredTextClassifier
+from bot.text import sentences
 
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
-class ConcernSentenceClassifier(GraphComponent):
+class ConcernSentenceClassifier(StoredTextClassifier):
     """Reads each sentence of a long message for a question behind the choice."""
 
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> ConcernSentenceClassifier:
-        return cls(model_storage, resource)
-
-    def __init__(self, model_storage: ModelStorage, resource: Resource,
-                 model: Pipeline | None = None) -> None:
-        self._model_storage, self._resource, self.model = model_storage, resource, model
-
-    def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = [], []
-        for example in training_data.intent_examples:
-            text, intent = example.get(TEXT), example.get(INTENT)
-            if text and intent:
-                texts.append(text)
-                labels.append(intent if intent in CONCERNS else NOT_A_CONCERN)
-        if len(set(labels)) < 2:
-            return self._resource  # no questions behind the choice to learn: do nothing
-        self.model = text_classifier().fit(texts, labels)
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self.model, Path(directory) / MODEL_FILE)
-        return self._resource
-
-    @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> ConcernSentenceClassifier:
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(Path(directory) / MODEL_FILE)
-        except (ValueError, FileNotFoundError):
-            model = None  # trained without such questions
-        return cls(model_storage, resource, model)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+    @staticmethod
+    def label(intent: str) -> str:
+        return intent if intent in CONCERNS else NOT_A_CONCERN
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self.model is None:

@@ -14,22 +14,14 @@ and thresholds were chosen on the held-out split, so those figures are slightly 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import joblib
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.pipeline import Pipeline
 
-from bot.rasa_ext.concerns import text_classifier
+from bot.rasa_ext.text_classifier import StoredTextClassifier
 
-MODEL_FILE = "linear_intents.joblib"
 LINEAR_WEIGHT = 0.7
 RANKING_LENGTH = 10
 
@@ -37,46 +29,12 @@ RANKING_LENGTH = 10
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
-class LinearIntentEnsemble(GraphComponent):
+class LinearIntentEnsemble(StoredTextClassifier):
     """Averages DIET's intent ranking with a linear classifier's probabilities."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"linear_weight": LINEAR_WEIGHT}
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> LinearIntentEnsemble:
-        return cls(model_storage, resource, float(config.get("linear_weight", LINEAR_WEIGHT)))
-
-    def __init__(self, model_storage: ModelStorage, resource: Resource,
-                 weight: float = LINEAR_WEIGHT, model: Pipeline | None = None) -> None:
-        self._model_storage, self._resource = model_storage, resource
-        self.weight, self.model = weight, model
-
-    def train(self, training_data: TrainingData) -> Resource:
-        examples = [(e.get(TEXT), e.get(INTENT)) for e in training_data.intent_examples
-                    if e.get(TEXT) and e.get(INTENT)]
-        if len({intent for _, intent in examples}) < 2:
-            return self._resource
-        self.model = text_classifier().fit([t for t, _ in examples], [i for _, i in examples])
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(self.model, Path(directory) / MODEL_FILE)
-        return self._resource
-
-    @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> LinearIntentEnsemble:
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(Path(directory) / MODEL_FILE)
-        except (ValueError, FileNotFoundError):
-            model = None
-        return cls(model_storage, resource, float(config.get("linear_weight", LINEAR_WEIGHT)),
-                   model)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self.model is None:
@@ -88,7 +46,8 @@ class LinearIntentEnsemble(GraphComponent):
                 continue
             diet = {r["name"]: float(r.get("confidence") or 0.0)
                     for r in message.get(INTENT_RANKING_KEY) or []}
-            combined = {name: self.weight * float(p) + (1 - self.weight) * diet.get(name, 0.0)
+            weight = float(self.config["linear_weight"])
+            combined = {name: weight * float(p) + (1 - weight) * diet.get(name, 0.0)
                         for name, p in zip(self.model.classes_, row, strict=True)}
             ranking = sorted(combined.items(), key=lambda item: -item[1])[:RANKING_LENGTH]
             message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]},
