@@ -30,11 +30,10 @@ def message_interests(tracker: Tracker) -> list[str]:
                            lambda text: names_an_interest(text, language))
 
 
-def _professions_asked(tracker: Tracker, country: str) -> list[str]:
+def _professions_asked(tracker: Tracker, country: str, named: list[str]) -> list[str]:
     """The professions a pay question is about: what this message names, else what the user
     said they like earlier; the matcher ranks a named job ("svetsare") first."""
     language = language_of(tracker)
-    named = message_interests(tracker)
     if named:
         text = (tracker.latest_message or {}).get("text") or ""
         result = match_interests(text, named, lang=language, country=country)
@@ -46,15 +45,17 @@ def _professions_asked(tracker: Tracker, country: str) -> list[str]:
 
 
 def answer_concern(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str,
-                   companies: bool = True) -> None:
+                   companies: bool = True, named: list[str] | None = None) -> None:
     """Utter the answer to `intent` for the user's country. After the answer about
-    apprenticeships, nearby companies in the user's fields are named as places to ask."""
+    apprenticeships, nearby companies in the user's fields are named as places to ask.
+    `named`: the interests this message names, when the caller has them already."""
     language = language_of(tracker)
     place = slot_place(tracker.get_slot("location"))
     country = country_for(place, language)
     kb = load_knowledge()
     if intent == "ask_pay":
-        response, values = pay_answer(kb, _professions_asked(tracker, country), country,
+        named = message_interests(tracker) if named is None else named
+        response, values = pay_answer(kb, _professions_asked(tracker, country, named), country,
                                       language, plain_of(tracker))
     else:
         response, values = concern_answer(kb, intent, country, language, plain_of(tracker))
@@ -74,6 +75,7 @@ class ActionAnswerConcern(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         intent = intent_of(tracker.latest_message) or ""
         place_known = bool(tracker.get_slot("location") or tracker.get_slot("location_skipped"))
-        go_on = goes_on(intent, bool(message_interests(tracker)), place_known)
-        answer_concern(dispatcher, tracker, intent, companies=not go_on)
+        named = message_interests(tracker)
+        go_on = goes_on(intent, bool(named), place_known)
+        answer_concern(dispatcher, tracker, intent, companies=not go_on, named=named)
         return [FollowupAction(INTEREST_FORM)] if go_on else []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.labels import label, labels
@@ -84,6 +85,7 @@ def concern_overruled(intent: str | None, scored: list[tuple[str, float]], has_i
     return "tell_location" if has_location else None
 
 
+@lru_cache(maxsize=1)
 def _subjects() -> frozenset[str]:
     return frozenset(fold(s) for words in labels()["school_subjects"].values() for s in words)
 
