@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.asking import ActionAskInterests, ActionAskLocation, ActionAskNickname
+from actions.fallback import ActionUnderstandFallback
 from actions.forms import ValidateInterestForm, ValidateSignupForm, ValidateSlotMappings
 from actions.matches import ActionSuggestMatches
 from bot.dialogue import form_trigger_intent, interest_prompt, location_prompt, next_misses
@@ -289,3 +290,25 @@ def test_goodbye_inside_a_form_goes_to_the_goodbye_rule() -> None:
     tracker = _tracker("måste sluta nu, hejdå", "goodbye", ASKING_PLACE)
     events = asyncio.run(ValidateInterestForm().run(CollectingDispatcher(), tracker, DOMAIN))
     assert [e["event"] for e in events] == ["action_execution_rejected"]
+
+
+@pytest.mark.parametrize("text,language", [
+    ("Jag vill laga maskiner i en fabrik", "sv"),
+    ("I Polen jeg satte stikkontakter op", "da"),
+])
+def test_an_unread_message_that_names_an_interest_starts_the_interest_form(
+        text: str, language: str) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = _tracker(text, "nlu_fallback", {"language": language}, form=None)
+    events = asyncio.run(ActionUnderstandFallback().run(dispatcher, tracker, DOMAIN))
+    assert dispatcher.messages == []
+    assert events[0]["name"] == "interests" and events[0]["value"] == [text]
+    assert events[1] == {"event": "followup", "name": "interest_form", "timestamp": None}
+
+
+@pytest.mark.parametrize("text", ["asdfgh qwerty", "???", "/restart"])
+def test_an_unread_message_with_nothing_we_know_gets_the_friendly_redirect(text: str) -> None:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionUnderstandFallback().run(
+        dispatcher, _tracker(text, "nlu_fallback", {}, form=None), DOMAIN))
+    assert events == [] and [m["response"] for m in dispatcher.messages] == ["utter_default"]

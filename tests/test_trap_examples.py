@@ -54,7 +54,7 @@ EXAMPLES = [
                                                          "slots": {"location": None}}}),
     _conversation("pay-question", "da",
                   {"user": "hvad kan man tjene som elektriker?",
-                   "expect": {**NO_PLACE_GUESS, "suggestions": ["profession"]}}),
+                   "expect": {**NO_PLACE_GUESS, "says": ["utter_pay"]}}),
     # A place given earlier is kept.
     _conversation("place-kept", "sv", {"user": "Hej. Jag bor i Vännäs.",
                                        "expect": {"asks": "interests",
