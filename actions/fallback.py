@@ -12,12 +12,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.safety import apologise_on_error, language_of
-from bot.dialogue import INTEREST_FORM, has_words
-from bot.matching import names_an_interest
-from bot.text import without_places
-
-MAX_INTEREST_CHARS = 200
+from actions.forms import free_interest
+from actions.safety import apologise_on_error
+from bot.dialogue import INTEREST_FORM
 
 
 class ActionUnderstandFallback(Action):
@@ -27,12 +24,9 @@ class ActionUnderstandFallback(Action):
     @apologise_on_error
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        message = tracker.latest_message or {}
-        text = (message.get("text") or "").strip()
-        said = without_places(text, message.get("entities") or []).strip()
-        if has_words(said) and not text.startswith("/") and \
-                names_an_interest(said, language_of(tracker)):
-            return [SlotSet("interests", [said[:MAX_INTEREST_CHARS]]),
-                    FollowupAction(INTEREST_FORM)]
+        text = ((tracker.latest_message or {}).get("text") or "").strip()
+        interests = [] if text.startswith("/") else free_interest(tracker)
+        if interests:
+            return [SlotSet("interests", interests), FollowupAction(INTEREST_FORM)]
         dispatcher.utter_message(response="utter_default")
         return []

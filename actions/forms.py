@@ -37,7 +37,7 @@ from bot.knowledge.queries import slot_place
 from bot.language import state_message
 from bot.matching import names_an_interest
 from bot.privacy import SKIPPED, clean_nickname
-from bot.text import without_places
+from bot.text import MAX_INTEREST_CHARS, without_places
 
 REQUESTED = "requested_slot"
 # Intents whose message may say what the user likes without a tagged span.
@@ -53,7 +53,16 @@ def _place_id(value: Any) -> str | None:
 
 def _interests(value: Any) -> list[str]:
     values = value if isinstance(value, list) else [value]
-    return [str(v).strip()[:200] for v in values if v and str(v).strip()]
+    return [str(v).strip()[:MAX_INTEREST_CHARS] for v in values if v and str(v).strip()]
+
+
+def free_interest(tracker: Tracker) -> list[str]:
+    """The latest message without its places, as the user's interest, when the matcher finds
+    something we know named in it ("haluun sahkohommiin, oon raumalta"); else nothing."""
+    message = tracker.latest_message or {}
+    said = without_places(message.get("text") or "", message.get("entities") or []).strip()
+    named = bool(said) and names_an_interest(said, language_of(tracker))
+    return [said[:MAX_INTEREST_CHARS]] if named else []
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -191,9 +200,7 @@ class ValidateInterestForm(MissCounting):
             return {"interests": message_interests(tracker) or None}
         if intent_of(message) not in TELLS_INTEREST:
             return {}
-        said = without_places(text, message.get("entities") or [])
-        return {"interests": [said.strip()[:200]]} if names_an_interest(
-            said, language_of(tracker)) else {}
+        return {"interests": interests} if (interests := free_interest(tracker)) else {}
 
     async def validate_interests(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -205,7 +212,7 @@ class ValidateInterestForm(MissCounting):
         text = ((tracker.latest_message or {}).get("text") or "").strip()
         tagged = any(e.get("entity") == "interest"
                      for e in (tracker.latest_message or {}).get("entities") or [])
-        if tagged or interests != [text[:200]]:
+        if tagged or interests != [text[:MAX_INTEREST_CHARS]]:
             return {"interests": interests}
         named = names_an_interest(text, language_of(tracker))
         return {"interests": interests if named else None}

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.labels import label, labels
-from bot.text import fold, without_places
+from bot.text import MAX_INTEREST_CHARS, fold, without_places
 
 if TYPE_CHECKING:  # bot/dialogue.py, which Rasa's process imports, reads CONCERNS only
     from bot.knowledge.schema import KnowledgeBase, Pay
@@ -112,7 +112,7 @@ def named_interests(intent: str | None, text: str, entities: Iterable[Mapping[st
         return tagged
     said = " ".join(w for w in without_places(text, entities).split()
                     if not _not_an_interest(w, subjects))
-    return [said[:200]] if said and names(said) else []
+    return [said[:MAX_INTEREST_CHARS]] if said and names(said) else []
 
 
 def goes_on(intent: str | None, names_interest: bool, place_known: bool) -> bool:

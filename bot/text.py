@@ -39,6 +39,9 @@ def without_places(text: str, entities: Iterable[Mapping[str, Any]]) -> str:
     return text
 
 
+# The longest free answer kept as an interest (the `interests` slot holds the user's words).
+MAX_INTEREST_CHARS = 200
+
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
