@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import random
 import shutil
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from bot.knowledge.schema import KnowledgeBase
@@ -35,9 +37,11 @@ SEED, DIM, VOCAB_SIZE, STEPS, LR, SCALE = 13, 128, 4000, 900, 0.05, 20.0
 CROSS_LINGUAL = 0.3  # share of batches whose field texts are in another language
 PARAMS: dict[str, object] = {
     "seed": SEED, "dim": DIM, "vocab_size": VOCAB_SIZE, "steps": STEPS, "lr": LR,
-    "scale": SCALE, "cross_lingual": CROSS_LINGUAL,
+    "scale": SCALE, "cross_lingual": CROSS_LINGUAL, "tokenizer": "unigram+hard-em-2",
 }
 INFO_FILE = "build-info.json"
+MAX_PIECE = 12  # longest tokenizer piece, in characters
+EM_ROUNDS = 2  # rounds of hard EM that re-estimate the piece scores
 
 
 def model_key(kb: KnowledgeBase, nlu_dir: Path | None = None) -> str:
@@ -57,9 +61,11 @@ def stored_key(path: Path) -> str | None:
 def _train_tokenizer(texts: list[str], vocab_size: int):  # -> tokenizers.Tokenizer
     """Unigram tokenizer (sentencepiece-style pieces such as "moped" + "erna").
 
-    The Unigram trainer is multi-threaded, so its float scores wobble in the last digits from
-    run to run; the learned piece set does not. We round the scores and rebuild the model from
-    the sorted pieces, which makes the tokenizer byte-identical across runs.
+    The Unigram trainer's piece set is stable from run to run, but its scores are not (a hash
+    map's order changes float sums in the last digits, and rounding then flips some). So only
+    the pieces are taken from the trainer; their scores are re-estimated here, deterministically:
+    log relative substring counts, then two rounds of hard EM (count each piece in the best
+    segmentation of every word). Same corpus, same tokenizer, byte for byte.
     """
     from tokenizers import Tokenizer, normalizers, pre_tokenizers
     from tokenizers.models import Unigram
@@ -78,12 +84,36 @@ def _train_tokenizer(texts: list[str], vocab_size: int):  # -> tokenizers.Tokeni
 
     trained = fresh(Unigram())
     trainer = UnigramTrainer(vocab_size=vocab_size, special_tokens=["[UNK]"], unk_token="[UNK]",
-                             max_piece_length=12, show_progress=False)
+                             max_piece_length=MAX_PIECE, show_progress=False)
     trained.train_from_iterator(texts, trainer=trainer)
-    pieces = json.loads(trained.to_str())["model"]["vocab"]
-    rest = sorted(((p, round(s, 3)) for p, s in pieces if p != "[UNK]"),
-                  key=lambda x: (-x[1], x[0]))
-    return fresh(Unigram([("[UNK]", 0.0), *rest], unk_id=0, byte_fallback=False))
+    pieces = sorted(p for p, _ in json.loads(trained.to_str())["model"]["vocab"] if p != "[UNK]")
+    words: Counter[str] = Counter()
+    for text in texts:
+        normal = trained.normalizer.normalize_str(text)  # type: ignore[union-attr]
+        words.update(w for w, _ in trained.pre_tokenizer.pre_tokenize_str(normal))  # type: ignore[union-attr]
+    known = set(pieces)
+    counts: Counter[str] = Counter()
+    for word, n in words.items():
+        for i in range(len(word)):
+            for j in range(i + 1, min(len(word), i + MAX_PIECE) + 1):
+                if word[i:j] in known:
+                    counts[word[i:j]] += n
+    scores = _log_shares(pieces, counts)
+    for _ in range(EM_ROUNDS):
+        model = Unigram([("[UNK]", 0.0), *scores], unk_id=0, byte_fallback=False)
+        used: Counter[str] = Counter()
+        for word, n in words.items():
+            for token in model.tokenize(word):
+                used[token.value] += n
+        scores = _log_shares(pieces, used)
+    return fresh(Unigram([("[UNK]", 0.0), *scores], unk_id=0, byte_fallback=False))
+
+
+def _log_shares(pieces: list[str], counts: Counter[str]) -> list[tuple[str, float]]:
+    """(piece, log share of all counts), best first; unseen pieces get half a count."""
+    total = sum(counts.values()) + 0.5 * len(pieces)
+    scored = [(p, round(math.log((counts[p] or 0.5) / total), 4)) for p in pieces]
+    return sorted(scored, key=lambda x: (-x[1], x[0]))
 
 
 def build_model(kb: KnowledgeBase, out_dir: Path, nlu_dir: Path | None = None) -> Path:
