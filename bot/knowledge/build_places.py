@@ -32,6 +32,12 @@ GEONAMES_NAME: dict[str, str] = {
     "aarhus": "Århus",
     "parainen": "Pargas",
     "lyngby_taarbaek": "Kongens Lyngby",
+    "vesthimmerland": "Aars",
+    "norddjurs": "Grenaa",
+    "ringkobing_skjern": "Ringkøbing",
+    "guldborgsund": "Nykøbing Falster",
+    "gladsaxe": "Buddinge",
+    "bornholm": "Rønne",
 }
 KEYS = ("id", "name", "aliases", "country", "region", "lat", "lon", "source")
 

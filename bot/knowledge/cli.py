@@ -19,6 +19,7 @@ app = typer.Typer(help="Vägvisaren knowledge base tools.", no_args_is_help=True
 console = Console()
 err_console = Console(stderr=True)
 
+COUNTRIES = ("SE", "FI", "DK")
 DirArg = Annotated[Path | None, typer.Argument(help="Knowledge folder (default: knowledge/)")]
 
 
@@ -47,7 +48,7 @@ def country_counts(kb: KnowledgeBase) -> dict[str, Counter[str]]:
         counter: Counter[str] = Counter()
         for record in getattr(kb, entity):
             country = getattr(record, "country", None)
-            if entity == "companies":
+            if entity in ("companies", "providers"):
                 country = country_of.get(record.municipality)
             elif entity == "visits":
                 country = country_of.get(record.place)
@@ -56,17 +57,45 @@ def country_counts(kb: KnowledgeBase) -> dict[str, Counter[str]]:
     return counts
 
 
+def provider_regions(kb: KnowledgeBase) -> Counter[tuple[str, str]]:
+    """Providers per (country, region) of their municipality."""
+    places = {p.id: p for p in kb.places}
+    return Counter((places[p.municipality].country, places[p.municipality].region)
+                   for p in kb.providers if p.municipality in places)
+
+
+def code_coverage(kb: KnowledgeBase) -> dict[str, tuple[int, int]]:
+    """(programmes with an official code, programmes) per country."""
+    out: dict[str, tuple[int, int]] = {}
+    for country in COUNTRIES:
+        mine = [p for p in kb.programmes if p.country == country]
+        out[country] = (sum(p.code is not None for p in mine), len(mine))
+    return out
+
+
 @app.command()
 def stats(directory: DirArg = None) -> None:
-    """Print record counts per entity and country."""
+    """Print record counts per entity and country, providers per region and code coverage."""
     kb = _load(directory)
     table = Table(title="Knowledge base")
-    for col in ("entity", "total", "SE", "FI", "DK", "other"):
+    for col in ("entity", "total", *COUNTRIES, "other"):
         table.add_column(col, justify="left" if col == "entity" else "right")
     for entity, counter in country_counts(kb).items():
         table.add_row(entity, str(sum(counter.values())), *(str(counter[c]) for c in
-                      ("SE", "FI", "DK")), str(counter["-"]))
+                      COUNTRIES), str(counter["-"]))
     console.print(table)
+    regions = Table(title="Providers (schools and colleges) per region")
+    for col in ("country", "region", "providers"):
+        regions.add_column(col, justify="right" if col == "providers" else "left")
+    for (country, region), count in sorted(provider_regions(kb).items()):
+        regions.add_row(country, region, str(count))
+    console.print(regions)
+    codes = Table(title="Official programme codes")
+    for col in ("country", "with code", "programmes", "coverage"):
+        codes.add_column(col, justify="left" if col == "country" else "right")
+    for country, (have, total) in code_coverage(kb).items():
+        codes.add_row(country, str(have), str(total), f"{have / total:.0%}" if total else "-")
+    console.print(codes)
 
 
 @app.command()

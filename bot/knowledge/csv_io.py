@@ -1,7 +1,8 @@
 """CSV export/import, one file per entity, so counsellors can edit data in a spreadsheet.
 
 Format: localized fields become `<name>_sv`, `<name>_fi`, `<name>_da`, `<name>_en` columns,
-lists are joined with `|`, booleans are `true`/`false`, empty cells mean "not set".
+lists are joined with `|`, booleans are `true`/`false`, empty cells mean "not set". A
+company's links are one cell: `manufacturing[welder cnc_operator]: builds ships | …`.
 An import validates everything (rows and references) before it writes the YAML file.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
 import types
 import typing
@@ -20,7 +22,14 @@ from pydantic import BaseModel, ValidationError
 
 from bot.knowledge.integrity import check_integrity
 from bot.knowledge.loader import KnowledgeError, load_knowledge
-from bot.knowledge.schema import ENTITIES, KnowledgeBase, Localized, id_attr
+from bot.knowledge.schema import (
+    ENTITIES,
+    FieldLink,
+    KnowledgeBase,
+    Localized,
+    WordLists,
+    id_attr,
+)
 from bot.settings import get_settings
 
 SEP = "|"
@@ -39,6 +48,13 @@ def is_localized(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, Localized)
 
 
+def is_wordlists(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, WordLists)
+
+
+WORD_LANGS = ("sv", "fi", "da")
+
+
 def is_list(tp: Any) -> bool:
     return typing.get_origin(tp) is list
 
@@ -48,8 +64,32 @@ def columns(model: type[BaseModel]) -> list[str]:
     cols: list[str] = []
     for name, info in model.model_fields.items():
         tp, _ = unwrap(info.annotation)
-        cols += [f"{name}_{lang}" for lang in LOC_LANGS] if is_localized(tp) else [name]
+        if is_localized(tp):
+            cols += [f"{name}_{lang}" for lang in LOC_LANGS]
+        elif is_wordlists(tp):
+            cols += [f"{name}_{lang}" for lang in WORD_LANGS]
+        else:
+            cols.append(name)
     return cols
+
+
+LINK_CELL = re.compile(r"^\s*(?P<field>[^\s\[:]+)\s*(?:\[(?P<professions>[^\]]*)\])?\s*:"
+                       r"\s*(?P<basis>.*?)\s*$")
+
+
+def link_cell(link: FieldLink) -> str:
+    """`manufacturing[welder cnc_operator]: builds ships` (professions in brackets)."""
+    professions = f"[{' '.join(link.professions)}]" if link.professions else ""
+    return f"{link.field}{professions}: {link.basis}"
+
+
+def parse_link(cell: str) -> dict[str, Any] | str:
+    """The dict of a link cell, or the cell itself (pydantic then names what is wrong)."""
+    found = LINK_CELL.match(cell)
+    if found is None:
+        return cell
+    return {"field": found["field"], "basis": found["basis"],
+            "professions": (found["professions"] or "").split()}
 
 
 def _cell(value: Any) -> str:
@@ -57,6 +97,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, FieldLink):
+        return link_cell(value)
     return str(value)
 
 
@@ -67,6 +109,10 @@ def flatten(record: BaseModel) -> dict[str, str]:
         value = getattr(record, name)
         if isinstance(value, Localized):
             row |= {f"{name}_{lang}": _cell(getattr(value, lang)) for lang in LOC_LANGS}
+        elif isinstance(value, WordLists) or (value is None and is_wordlists(
+                unwrap(type(record).model_fields[name].annotation)[0])):
+            row |= {f"{name}_{lang}": SEP.join(getattr(value, lang)) if value else ""
+                    for lang in WORD_LANGS}
         elif isinstance(value, list):
             items = [_cell(v) for v in value]
             if any(SEP in item for item in items):
@@ -88,9 +134,17 @@ def unflatten(model: type[BaseModel], row: dict[str, str]) -> dict[str, Any]:
             texts = {lang: row.get(f"{name}_{lang}", "") for lang in LOC_LANGS}
             if any(texts.values()):
                 data[name] = {k: v for k, v in texts.items() if v != ""}
+        elif is_wordlists(tp):
+            cells = {lang: row.get(f"{name}_{lang}", "") for lang in WORD_LANGS}
+            if any(cells.values()):
+                data[name] = {k: v.split(SEP) for k, v in cells.items() if v != ""}
         elif is_list(tp):
             cell = row.get(name, "")
-            data[name] = cell.split(SEP) if cell != "" else []
+            items = cell.split(SEP) if cell != "" else []
+            if typing.get_args(tp) == (FieldLink,):
+                data[name] = [parse_link(item) for item in items]
+            else:
+                data[name] = items
         elif row.get(name, "") != "":
             data[name] = row[name]
     return data
@@ -102,7 +156,7 @@ def column_of(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
         return "(row)"
     name = str(loc[0])
     info = model.model_fields.get(name)
-    if info is not None and is_localized(unwrap(info.annotation)[0]):
+    if info is not None and (is_localized(tp := unwrap(info.annotation)[0]) or is_wordlists(tp)):
         lang = loc[1] if len(loc) > 1 and loc[1] in LOC_LANGS else "sv"
         return f"{name}_{lang}"
     return name

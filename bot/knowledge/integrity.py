@@ -18,7 +18,8 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("professions", "fields"): "fields",
     ("professions", "programmes"): "programmes",
     ("companies", "municipality"): "places",
-    ("companies", "fields"): "fields",
+    ("providers", "municipality"): "places",
+    ("providers", "programmes"): "programmes",
     ("visits", "place"): "places",
     ("visits", "fields"): "fields",
     ("synonyms", "field"): "fields",
@@ -38,7 +39,8 @@ class Problem:
 
 def check_integrity(kb: KnowledgeBase) -> list[Problem]:
     """All duplicate ids and dangling references in `kb` (empty list when consistent)."""
-    return list(_duplicates(kb)) + list(_dangling(kb)) + list(_pay_twice(kb))
+    return (list(_duplicates(kb)) + list(_dangling(kb)) + list(_company_links(kb))
+            + list(_pay_twice(kb)))
 
 
 def _duplicates(kb: KnowledgeBase) -> Iterator[Problem]:
@@ -63,6 +65,25 @@ def _dangling(kb: KnowledgeBase) -> Iterator[Problem]:
                 if ref not in ids[target]:
                     loc: tuple[str | int, ...] = (attr, pos) if isinstance(value, list) else (attr,)
                     yield Problem(entity, index, loc, f"unknown {target[:-1]} id '{ref}' in {attr}")
+
+
+def _company_links(kb: KnowledgeBase) -> Iterator[Problem]:
+    """Each link's field and professions exist, and no field is linked twice."""
+    fields = {f.id for f in kb.fields}
+    for index, company in enumerate(kb.companies):
+        seen: set[str] = set()
+        for pos, link in enumerate(company.links):
+            if link.field not in fields:
+                yield Problem("companies", index, ("links", pos, "field"),
+                              f"unknown field id '{link.field}' in links")
+            elif link.field in seen:
+                yield Problem("companies", index, ("links", pos, "field"),
+                              f"field '{link.field}' is linked twice")
+            seen.add(link.field)
+            for ppos, pid in enumerate(link.professions):
+                if kb.profession(pid) is None:
+                    yield Problem("companies", index, ("links", pos, "professions", ppos),
+                                  f"unknown profession id '{pid}' in links")
 
 
 def _pay_twice(kb: KnowledgeBase) -> Iterator[Problem]:

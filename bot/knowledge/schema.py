@@ -6,11 +6,19 @@ Every record about a real thing carries `source`; invented demo values are flagg
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from annotated_types import Ge, Le
-from pydantic import BaseModel, ConfigDict, PrivateAttr, StringConstraints, model_validator
+from annotated_types import Ge, Le, Len
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 T = TypeVar("T")
 
@@ -49,11 +57,35 @@ class LocalizedEn(Localized):
     en: Text
 
 
+# A source must be public: at least one web address, and no path into the team's own notes
+# (`shared/domain/…`, `seeds/003`) or a "Vägvisaren team" attribution. A note may say where a
+# fact came from, but a reader outside the team must be able to check it.
+PUBLIC_URL = re.compile(r"https?://[^\s;,)]+\.[^\s;,)]+")
+TEAM_NOTE = re.compile(r"(?<![\w/.-])(?:\.\./)?(?:shared|seeds|domain|design)/|vägvisaren team|"
+                       r"team[- ]note", re.IGNORECASE)
+Url = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+\.\S+$")]
+
+
+def check_public_source(value: str) -> str:
+    """`value` when it cites a public URL and no team-internal note; ValueError otherwise."""
+    if not PUBLIC_URL.search(value):
+        raise ValueError("source must cite a public web address (https://…)")
+    if (note := TEAM_NOTE.search(value)) is not None:
+        raise ValueError(f"source cites a team-internal note ('{note.group(0)}'): cite the "
+                         "public page behind it")
+    return value
+
+
 class Record(_Model):
-    """A record with a unique id and the source its facts come from."""
+    """A record with a unique id and the public source its facts come from."""
 
     id: Id
     source: Text
+
+    @field_validator("source")
+    @classmethod
+    def _public_source(cls, value: str) -> str:
+        return check_public_source(value)
 
 
 class Field(Record):
@@ -78,8 +110,18 @@ class Programme(Record):
     description: Localized
 
 
+class WordLists(_Model):
+    """Words per language (folded when matched)."""
+
+    sv: list[Text] = []
+    fi: list[Text] = []
+    da: list[Text] = []
+
+
 class Profession(Record):
-    """An occupation; `isco08` is the 4-digit ISCO-08 unit group where known."""
+    """An occupation; `isco08` is the 4-digit ISCO-08 unit group where known. `words` are what
+    people say for doing the job ("svetsa", "hitsata", "svejse"): a message with one names
+    the job, not only its field."""
 
     title: Localized
     description: Localized
@@ -87,6 +129,7 @@ class Profession(Record):
     programmes: list[Id] = []
     isco08: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = None
     esco_uri: Text | None = None
+    words: WordLists | None = None
 
 
 class Place(Record):
@@ -106,14 +149,41 @@ class Place(Record):
         return self
 
 
+class FieldLink(_Model):
+    """Why a company belongs to a field: what it does there (`basis`) and which of our
+    professions work at that site. A toy maker is a moulding employer, not a welding one."""
+
+    field: Id
+    basis: Text
+    professions: list[Id] = []
+
+
 class Company(Record):
-    """A real employer located in a place (`municipality` is a place id)."""
+    """A real employer at one site: `name` is the company, `site` the works or office when the
+    company has several (never the town: that is `municipality`, a place id)."""
 
     name: Text
+    site: Text | None = None
     municipality: Id
-    fields: list[Id]
+    links: Annotated[list[FieldLink], Len(min_length=1)]
     description: Localized
-    website: Text | None = None
+    website: Url | None = None
+
+    @field_validator("name", "site")
+    @classmethod
+    def _no_parentheses(cls, value: str | None) -> str | None:
+        if value is not None and ("(" in value or ")" in value):
+            raise ValueError("no parentheses: put the works or office in `site`")
+        return value
+
+    @property
+    def fields(self) -> list[str]:
+        """Field ids, main field first (the order of `links`)."""
+        return [link.field for link in self.links]
+
+    def professions_in(self, field: str | None = None) -> set[str]:
+        """Profession ids the links name (in one field, or in any)."""
+        return {p for link in self.links if field in (None, link.field) for p in link.professions}
 
 
 class Visit(Record):
@@ -135,6 +205,8 @@ class Visit(Record):
     def _check_when(self) -> Visit:
         if (self.date is None) == (not self.months):
             raise ValueError("give exactly one of `date` or `months`")
+        if self.months and self.period is None:
+            raise ValueError("a recurring visit needs `period`: when it usually is, in words")
         if any(not 1 <= m <= 12 for m in self.months):
             raise ValueError("months must be between 1 and 12")
         if self.capacity is not None and self.capacity <= 0:
@@ -154,6 +226,44 @@ class Visit(Record):
             if month in self.months:
                 return dt.date(year, month, 1)
         return None  # unreachable: months is non-empty
+
+
+# Schools and colleges, as each country names them: Swedish upper-secondary and adult
+# education, Finnish vocational institutions, upper-secondary schools and universities of
+# applied sciences, Danish vocational colleges and technical upper-secondary schools.
+ProviderKind = Literal["gymnasieskola", "komvux", "ammattiopisto", "lukio", "amk",
+                       "erhvervsskole", "gymnasium"]
+PROVIDER_KINDS: tuple[str, ...] = get_args(ProviderKind)
+
+
+class Provider(Record):
+    """A school or college campus that offers some of our programmes.
+
+    `lat`/`lon` are the campus where a source gives them; left out, the campus is placed at
+    its municipality's main town (so distances are town to town)."""
+
+    name: Text
+    campus: Text | None = None
+    kind: ProviderKind
+    municipality: Id
+    lat: float | None = None
+    lon: float | None = None
+    website: Url
+    programmes: Annotated[list[Id], Len(min_length=1)]
+
+    @model_validator(mode="after")
+    def _check_coordinates(self) -> Provider:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give lat and lon together, or neither")
+        if self.lat is not None and self.lon is not None and not (
+                -90 <= self.lat <= 90 and -180 <= self.lon <= 180):
+            raise ValueError(f"coordinates out of range: {self.lat}, {self.lon}")
+        return self
+
+    @property
+    def display_name(self) -> str:
+        """"Sataedu, Harjavalta campus": the institution, then the campus when there is one."""
+        return f"{self.name}, {self.campus}" if self.campus else self.name
 
 
 CURRENCY: dict[str, str] = {"SE": "SEK", "FI": "EUR", "DK": "DKK"}
@@ -198,7 +308,8 @@ class Pay(Record):
 
 # What a counsellor answers the questions behind the choice with (bot/concerns.py).
 Topic = Literal["second_chance", "entry_requirements", "entry_routes", "higher_education",
-                "placement", "apprenticeship", "apprentice_pay", "working_conditions", "gender"]
+                "placement", "apprenticeship", "apprentice_pay", "working_conditions", "gender",
+                "find_school"]
 TOPICS: tuple[str, ...] = get_args(Topic)
 
 
@@ -240,6 +351,7 @@ class KnowledgeBase(_Model):
     synonyms: list[InterestSynonyms]
     pay: list[Pay] = []
     guidance: list[Guidance] = []
+    providers: list[Provider] = []
 
     _index: dict[str, dict[str, BaseModel]] = PrivateAttr(default_factory=dict)
     _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -247,7 +359,7 @@ class KnowledgeBase(_Model):
     def model_post_init(self, context: object, /) -> None:
         """Build id lookups once, so queries need no linear scans."""
         for entity in ("fields", "programmes", "professions", "places", "companies", "visits",
-                       "pay", "guidance"):
+                       "pay", "guidance", "providers"):
             self._index[entity] = {r.id: r for r in getattr(self, entity)}
 
     def __eq__(self, other: object) -> bool:
@@ -284,6 +396,9 @@ class KnowledgeBase(_Model):
     def visit(self, record_id: str) -> Visit | None:
         return self._index["visits"].get(record_id)  # type: ignore[return-value]
 
+    def provider(self, record_id: str) -> Provider | None:
+        return self._index["providers"].get(record_id)  # type: ignore[return-value]
+
 
 # Entity name -> (file name, record model). Order matters for loading and messages.
 ENTITIES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -296,6 +411,7 @@ ENTITIES: dict[str, tuple[str, type[BaseModel]]] = {
     "synonyms": ("interest_synonyms.yml", InterestSynonyms),
     "pay": ("pay.yml", Pay),
     "guidance": ("guidance.yml", Guidance),
+    "providers": ("providers.yml", Provider),
 }
 
 
