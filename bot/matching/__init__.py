@@ -1,6 +1,12 @@
 """Interest matching: free text (sv/fi/da) -> ranked fields, programmes, jobs and companies."""
 
-from bot.matching.engine import Matcher, get_matcher, match_interests, names_an_interest
+from bot.matching.engine import (
+    NEAR_KM,
+    Matcher,
+    get_matcher,
+    match_interests,
+    names_an_interest,
+)
 from bot.matching.types import (
     CompanyMatch,
     FieldMatch,
@@ -9,5 +15,5 @@ from bot.matching.types import (
     ProgrammeMatch,
 )
 
-__all__ = ["CompanyMatch", "FieldMatch", "MatchResult", "Matcher", "ProfessionMatch",
+__all__ = ["NEAR_KM", "CompanyMatch", "FieldMatch", "MatchResult", "Matcher", "ProfessionMatch",
            "ProgrammeMatch", "get_matcher", "match_interests", "names_an_interest"]

@@ -49,6 +49,8 @@ T = TypeVar("T")
 MIN_ITEMS = 2  # fewest programmes / professions / companies worth showing
 WIDER_FIELD_SHARE = 0.1
 NAMED_JOB_BONUS = 0.5  # the user named the job itself ("bilmekaniker")
+NEAR_KM = 150  # companies further away come after all nearer ones, however well they fit
+FIT_PROFESSIONS = 3  # a company employing one of the top jobs fits best
 
 
 def _default_var_dir() -> Path:
@@ -117,12 +119,14 @@ class Matcher:
                 items += [i for i in build(wider) if i.id not in seen]  # type: ignore[attr-defined]
             return items[:limit]
 
+        professions = ranked(lambda fs: self._professions(fs, lex, sims, lang_m, lang, country))
+        named = set(lex.professions)
+        jobs = {p.id for p in professions[:FIT_PROFESSIONS]} | named
         return MatchResult(
             lang=lang, country=country, mode=mode, fields=fields,
             programmes=ranked(lambda fs: self._programmes(fs, lex, sims, lang_m, lang, country)),
-            professions=ranked(
-                lambda fs: self._professions(fs, lex, sims, lang_m, lang, country)),
-            companies=ranked(lambda fs: self._companies(fs, lang, country, origin)),
+            professions=professions,
+            companies=ranked(lambda fs: self._companies(fs, country, origin, named, jobs)),
         )
 
     def _rank_fields(self, lex: LexicalResult, sims: np.ndarray | None, lang_m: str, lang: str,
@@ -210,12 +214,16 @@ class Matcher:
         out.sort(key=lambda m: (-m.score, m.id))
         return out
 
-    def _companies(self, top: list[FieldMatch], lang: str, country: str | None,
-                   origin: Place | None) -> list[CompanyMatch]:
+    def _companies(self, top: list[FieldMatch], country: str | None, origin: Place | None,
+                   named: set[str], jobs: set[str]) -> list[CompanyMatch]:
+        """Companies in the top fields: near ones (within NEAR_KM) first, then by fit (the
+        job the user named, one of their top jobs, their main field, another field), then by
+        distance."""
         out = []
         if not top:
             return out
-        for comp in companies_for([f.id for f in top], country, self.kb):
+        top_ids = {f.id for f in top}
+        for comp in companies_for(top_ids, country, self.kb):
             via = self._via(top, comp.fields)
             if via is None:
                 continue
@@ -224,13 +232,17 @@ class Matcher:
             if origin is not None and where is not None:
                 distance = round(haversine_km(origin, where), 1)
             score = via.score * (1.0 if comp.fields[0] == via.id else 0.9)
+            employs = {p for link in comp.links if link.field in top_ids
+                       for p in link.professions}
+            fit = (0 if employs & named else 1 if employs & jobs
+                   else 2 if comp.fields[0] == top[0].id else 3)
             out.append(CompanyMatch(comp.id, comp.name, comp.municipality, round(score, 4),
-                                    via.reason, tuple(comp.fields), distance))
+                                    via.reason, tuple(comp.fields), distance, comp.site, fit))
         if origin is not None:
-            out.sort(key=lambda m: (math.inf if m.distance_km is None else m.distance_km,
-                                    -m.score, m.id))
+            out.sort(key=lambda m: (m.distance_km is None or m.distance_km > NEAR_KM, m.fit,
+                                    math.inf if m.distance_km is None else m.distance_km, m.id))
         else:
-            out.sort(key=lambda m: (-m.score, m.id))
+            out.sort(key=lambda m: (m.fit, -m.score, m.id))
         return out
 
 

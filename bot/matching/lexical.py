@@ -79,6 +79,8 @@ class LexicalIndex:
         for prof in kb.professions:
             for lang in LANGS:
                 self._add_words(lang, prof.title.get(lang), set(prof.fields), prof.id)
+                for word in getattr(prof.words, lang, []) if prof.words else []:
+                    self._add(lang, word, set(prof.fields), prof.id)
         self.keys = {lang: sorted(self.terms[lang]) for lang in LANGS}
 
     def _add(self, lang: str, word: str, fields: set[str], profession: str | None = None) -> None:

@@ -41,7 +41,9 @@ class ProfessionMatch:
 
 @dataclass(frozen=True)
 class CompanyMatch:
-    """An employer; `distance_km` is set when the user gave a place."""
+    """An employer; `distance_km` is set when the user gave a place. `fit` ranks how well its
+    work fits: 0 it employs the job the user named, 1 one of their top jobs, 2 its main field
+    is the user's, 3 another of its fields is."""
 
     id: str
     name: str
@@ -50,6 +52,8 @@ class CompanyMatch:
     reason: str
     fields: tuple[str, ...]
     distance_km: float | None = None
+    site: str | None = None
+    fit: int = 3
 
 
 @dataclass(frozen=True)
