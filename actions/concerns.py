@@ -79,3 +79,24 @@ class ActionAnswerConcern(Action):
         go_on = goes_on(intent, bool(named), place_known)
         answer_concern(dispatcher, tracker, intent, companies=not go_on, named=named)
         return [FollowupAction(INTEREST_FORM)] if go_on else []
+
+
+class ActionAnswerAdultEducation(Action):
+    """Komvux / aikuiskoulutus / voksenuddannelse, and validation of work done abroad. A
+    learner who also says what they want to learn ("Jag var elektriker i Syrien. Var kan jag
+    läsa el?") then gets suggestions and the schools near them (the interest form asks for the
+    place when it is missing)."""
+
+    def name(self) -> str:
+        return "action_answer_adult_education"
+
+    @apologise_on_error
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(response="utter_adult_education")
+        # Only what the NLU tagged as an interest: "plugga", "läsa" and "studera" are what an
+        # adult-education question is about, not what the learner likes.
+        message = tracker.latest_message or {}
+        tagged = named_interests(intent_of(message), message.get("text") or "",
+                                 message.get("entities") or [], lambda _: False)
+        return [FollowupAction(INTEREST_FORM)] if tagged else []

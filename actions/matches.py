@@ -35,6 +35,7 @@ from bot.suggestions import (
     profession_lines,
     programme_items,
     programme_lines,
+    study_near,
 )
 
 
@@ -73,8 +74,8 @@ def answer_focus(dispatcher: CollectingDispatcher, tracker: Tracker, focus: Focu
     elif focus == "programmes":
         programmes = result.programmes[:SHOWN_ON_REQUEST]
         dispatcher.utter_message(response="utter_programmes_answer", fields=fields,
-                                 lines=programme_lines(programmes, language))
-        items = programme_items(programmes)
+                                 lines=programme_lines(programmes, language, place))
+        items = programme_items(programmes, place)
     else:
         professions = result.professions[:SHOWN_ON_REQUEST]
         dispatcher.utter_message(response="utter_professions_answer", fields=fields,
@@ -119,11 +120,13 @@ class ActionSuggestMatches(Action):
             dispatcher.messages[before:] = []
             dispatcher.utter_message(response="utter_same_again")
             return []
+        if (where := study_near(result, place, language)) is not None:
+            dispatcher.utter_message(response=where[0], **where[1])
         if national:
             dispatcher.utter_message(response="utter_national_only")
         elif (far := far_away(result, place)) is not None:
             dispatcher.utter_message(response="utter_far_away", **far)
-        dispatcher.utter_message(json_message=payload(match_items(result), language))
+        dispatcher.utter_message(json_message=payload(match_items(result, place), language))
         dispatcher.utter_message(response="utter_ask_visit")
         return []
 

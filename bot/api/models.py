@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.cards import Item, Payload
 from bot.settings import get_settings
 
 Language = Literal["sv", "fi", "da"]
@@ -46,26 +47,9 @@ class Button(BaseModel):
     payload: str
 
 
-class SuggestionItem(BaseModel):
-    """One card of a `suggestions` payload (see bot/suggestions.py)."""
-
-    kind: Literal["programme", "profession", "company", "visit"]
-    id: str
-    title: str
-    fields: list[str] = Field(default_factory=list)
-    municipality: str | None = None
-    distance_km: float | None = None
-    date: str | None = None
-    sample: bool = Field(default=False, description="Invented demo data, shown as 'Exempel'.")
-    reason: str | None = None
-
-
-class Suggestions(BaseModel):
-    """The machine-readable payload the widget renders as cards."""
-
-    type: Literal["suggestions"] = "suggestions"
-    language: str
-    items: list[SuggestionItem]
+# The cards' schema lives in bot/cards.py, shared with the actions that build them.
+SuggestionItem = Item
+Suggestions = Payload
 
 
 class BotMessage(BaseModel):
