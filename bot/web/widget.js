@@ -52,6 +52,7 @@
       near: "nära dig",
       km: "{n} km bort",
       date: "Datum {d}",
+      schools: "Här kan du läsa den:",
       network: "Jag fick ingen kontakt. Kontrollera internet och försök igen.",
       rate: "Du skriver lite för snabbt. Vänta {s} sekunder och försök igen.",
       invalid: "Meddelandet kunde inte skickas. Skriv en kortare text (högst 1000 tecken).",
@@ -83,6 +84,7 @@
       near: "lähellä",
       km: "{n} km päässä",
       date: "Päivä {d}",
+      schools: "Täällä voit opiskella:",
       network: "Yhteys ei toiminut. Tarkista internet ja yritä uudelleen.",
       rate: "Kirjoitat vähän liian nopeasti. Odota {s} sekuntia ja yritä uudelleen.",
       invalid: "Viestiä ei voitu lähettää. Kirjoita lyhyempi teksti (enintään 1000 merkkiä).",
@@ -115,6 +117,7 @@
       near: "tæt på",
       km: "{n} km væk",
       date: "Dato {d}",
+      schools: "Her kan du tage den:",
       network: "Der var ingen forbindelse. Tjek internettet, og prøv igen.",
       rate: "Du skriver lidt for hurtigt. Vent {s} sekunder, og prøv igen.",
       invalid: "Beskeden kunne ikke sendes. Skriv en kortere tekst (højst 1000 tegn).",
@@ -334,7 +337,8 @@
       top.appendChild(el("span", "vv-kind", strings.kinds[item.kind] || item.kind || ""));
       if (item.sample === true) top.appendChild(el("span", "vv-badge", strings.sample));
       card.appendChild(top);
-      card.appendChild(el("p", "vv-card-title", item.title || ""));
+      card.appendChild(el("p", "vv-card-title",
+        (item.title || "") + (item.site ? ", " + item.site : "")));
       var meta = [];
       if (item.municipality) meta.push(item.municipality);
       if (typeof item.distance_km === "number") {
@@ -342,11 +346,47 @@
           : strings.km.replace("{n}", String(Math.round(item.distance_km))));
       }
       if (item.date) meta.push(strings.date.replace("{d}", formatDate(item.date, list.lang)));
+      else if (item.when) meta.push(item.when);
       if (meta.length) card.appendChild(el("p", "vv-meta", meta.join(" · ")));
       if (item.reason) appendRich(card.appendChild(el("p", "vv-reason")), item.reason);
+      if (Array.isArray(item.providers) && item.providers.length) {
+        card.appendChild(renderSchools(item.providers, strings));
+      }
       list.appendChild(card);
     });
     return list;
+  }
+
+  // The nearest schools that teach a programme: name (a link to the school), town, distance.
+  function renderSchools(providers, strings) {
+    var box = el("div", "vv-schools");
+    box.appendChild(el("p", "vv-schools-title", strings.schools));
+    var list = el("ul", "vv-school-list");
+    providers.forEach(function (school) {
+      if (!school || typeof school !== "object") return;
+      var row = el("li", "vv-school");
+      var campus = school.campus && school.campus.indexOf(school.municipality || "\u0000") < 0
+        ? school.campus : "";
+      var name = (school.name || "") + (campus ? ", " + campus : "");
+      if (/^https?:\/\//.test(school.website || "")) {
+        var link = el("a", null, name);
+        link.href = school.website;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        row.appendChild(link);
+      } else {
+        row.appendChild(document.createTextNode(name));
+      }
+      var where = [school.municipality || ""];
+      if (typeof school.distance_km === "number") {
+        where.push(school.distance_km < 1 ? strings.near
+          : strings.km.replace("{n}", String(Math.round(school.distance_km))));
+      }
+      row.appendChild(document.createTextNode(" – " + where.filter(Boolean).join(", ")));
+      list.appendChild(row);
+    });
+    box.appendChild(list);
+    return box;
   }
 
   function renderQuickReplies(message) {
