@@ -48,7 +48,8 @@ def _section(summaries: list[Summary], groups: list[Summary], seconds: float) ->
         lines.append(f"| {s.language} | {s.conversations} | {s.succeeded} | {s.success:.2f} | "
                      f"{s.traps} | {met} |")
     lines += ["", "By group (`main`: interests, places and visits; `behind`: worries, pressure, "
-              "pay, myths and placements, written as real people write them):", "",
+              "pay, myths and placements, written as real people write them; `where`: which "
+              "schools teach it, and how far away):", "",
               "| language | group | conversations | succeeded | task success | traps |",
               "|---|---|---|---|---|---|"]
     lines += [f"| {g.language} | {g.group} | {g.conversations} | {g.succeeded} | "

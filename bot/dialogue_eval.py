@@ -36,7 +36,7 @@ ASKS: dict[str, set[str]] = {
 }
 FALLBACKS = {"utter_default", "utter_location_unknown"}
 CHECKS = {"says", "not_says", "asks", "handover", "suggestions", "only", "fields", "within_km",
-          "buttons", "slots", "language", "plain_language", "no_fallback"}
+          "school_within_km", "buttons", "slots", "language", "plain_language", "no_fallback"}
 SCHOOL = "conversation-tests"
 
 
@@ -48,8 +48,8 @@ class Conversation:
     widget: dict[str, Any]
     fast: bool
     turns: list[dict[str, Any]]
-    # "main" (interests, places, visits) or "behind" (worries, pay, myths, placements):
-    # make eval-dialogue reports each group on its own.
+    # "main" (interests, places, visits), "behind" (worries, pay, myths, placements) or
+    # "where" (schools that teach it): make eval-dialogue reports each group on its own.
     group: str = "main"
 
 
@@ -225,6 +225,15 @@ class Runner:
                          and item.get("distance_km") is not None]
             if not distances or min(distances) > float(expect["within_km"]):
                 fail(f"nothing within {expect['within_km']} km (nearest {min(distances or [-1])})")
+        if "school_within_km" in expect:
+            limit = float(expect["school_within_km"])
+            near = [p["name"] for item in items if item.get("kind") == "programme"
+                    for p in item.get("providers") or []
+                    if p.get("distance_km") is not None and p["distance_km"] <= limit]
+            if not near:
+                fail(f"no school within {expect['school_within_km']} km on a programme card")
+            elif not any(name in "\n".join(texts) for name in near):
+                fail("the reply names none of the schools on the cards")
         if "buttons" in expect and len(buttons) < int(expect["buttons"]):
             fail(f"{len(buttons)} buttons, wanted {expect['buttons']}")
         if "plain_language" in expect and plain != bool(expect["plain_language"]):

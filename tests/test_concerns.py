@@ -13,11 +13,11 @@ import pytest
 import yaml
 from pydantic import ValidationError
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecutionRejected
+from rasa_sdk.events import ActionExecutionRejected, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aside import ActionAnswerAside
-from actions.concerns import ActionAnswerConcern
+from actions.concerns import ActionAnswerAdultEducation, ActionAnswerConcern
 from actions.forms import ValidateInterestForm
 from bot.concerns import (
     CONCERNS,
@@ -351,3 +351,23 @@ def test_the_counsellor_summary_names_the_worries_raised_never_the_words() -> No
     text = readable(summary, "sv")
     assert "Eleven tog upp: oro för att välja fel och lön." in text
     assert "Lisa" not in summary.model_dump_json()
+
+
+# --- adult education: the answer, then suggestions when the learner says what to learn -------
+
+def test_adult_learner_who_names_a_trade_goes_on_to_suggestions() -> None:
+    text = "Jag var elektriker i Syrien. Var kan jag läsa el i Sverige? Jag bor i Umeå."
+    entities = [{"entity": "interest", "value": "elektriker"},
+                {"entity": "location", "value": "umea"}]
+    events, dispatcher = _run(ActionAnswerAdultEducation(),
+                              _tracker(text, "ask_adult_education", {"location": "umea"},
+                                       entities))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_adult_education"]
+    assert events == [FollowupAction("interest_form")]
+
+
+def test_adult_education_question_alone_is_answered_and_stops() -> None:
+    events, dispatcher = _run(ActionAnswerAdultEducation(),
+                              _tracker("kan vuxna plugga på komvux?", "ask_adult_education"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_adult_education"]
+    assert events == []

@@ -34,8 +34,9 @@ def _run(language: str, text: str, place: str | None) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(("language", "text", "place", "country", "field"), CASES)
 def test_suggestions(language: str, text: str, place: str, country: str, field: str) -> None:
     kb = load_knowledge()
-    summary, cards, ask_visit = _run(language, text, place)
+    summary, where, cards, ask_visit = _run(language, text, place)
     assert summary["response"] == "utter_matches"
+    assert where["response"] == "utter_study_near"
     assert ask_visit["response"] == "utter_ask_visit"
     quoted = re.search(r"\*(.+?)\*", summary["reason"]).group(1)
     assert quoted.lower() in text.lower()  # the reason names the user's own word
@@ -47,10 +48,14 @@ def test_suggestions(language: str, text: str, place: str, country: str, field: 
     assert all(2 <= len(v) <= 3 for v in by_kind.values()), by_kind
     assert field in by_kind["programme"][0]["fields"]
     assert all(kb.programme(p["id"]).country == country for p in by_kind["programme"])
+    # the school named in the text is the nearest one on that programme's card
+    named = next(p for p in by_kind["programme"] if p["title"] == where["programme"])
+    nearest = named["providers"][0]
+    assert where["school"].startswith(nearest["name"]) and where["town"] == nearest["municipality"]
+    assert where["km"] == f"{nearest['distance_km']:.0f}"
     companies = by_kind["company"]
     assert all(kb.place(kb.company(c["id"]).municipality).country == country for c in companies)
     distances = [c["distance_km"] for c in companies]
-    assert distances == sorted(distances)
     assert distances[1] <= 150  # near the user; a far one only makes up the minimum of two
     for item in items:
         assert item["title"] in (summary["programmes"] + summary["professions"]

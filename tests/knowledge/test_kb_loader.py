@@ -18,8 +18,7 @@ def _line_of(path: Path, needle: str) -> int:
 def test_unknown_field_id_names_file_and_line(kb_dir: Path) -> None:
     path = kb_dir / "companies.yml"
     text = path.read_text()
-    tail = "\n  description:\n    sv: Gör kullager"
-    path.write_text(text.replace(f"- automation{tail}", f"- robotz{tail}", 1))
+    path.write_text(text.replace("  - field: automation\n", "  - field: robotz\n", 1))
     with pytest.raises(KnowledgeError) as err:
         load_knowledge(kb_dir)
     line = _line_of(path, "robotz")

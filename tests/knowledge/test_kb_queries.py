@@ -20,6 +20,8 @@ from bot.knowledge.schema import KnowledgeBase, Localized, Place, Visit
 
 TODAY = dt.date(2026, 11, 25)
 
+SOURCE = "https://www.geonames.org/"
+
 
 @pytest.mark.parametrize(("query", "expected"), [
     ("goteborg", "goteborg"), ("Göteborg", "goteborg"), ("GOTEBORG", "goteborg"),
@@ -57,17 +59,17 @@ def test_haversine_known_distances() -> None:
 def _tiny_kb(kb: KnowledgeBase) -> KnowledgeBase:
     """Three places on a line and four visits (one of them over), built in code."""
     text = Localized(sv="x", fi="x", da="x")
-    places = [Place(id=i, name=n, country="FI", region="r", lat=60.0, lon=lon, source="t")
+    places = [Place(id=i, name=n, country="FI", region="r", lat=60.0, lon=lon, source=SOURCE)
               for i, n, lon in (("a", "Aaa", 22.0), ("b", "Bbb", 23.0), ("c", "Ccc", 26.0))]
 
     def visit(vid: str, place: str, **when: object) -> Visit:
         return Visit(id=vid, title=text, host="h", place=place, target_group="both",
-                     signup=text, fields=["it"], source="t", sample=True, **when)
+                     signup=text, fields=["it"], source=SOURCE, sample=True, **when)
 
     visits = [visit("past", "a", date=dt.date(2026, 10, 1)),
               visit("b_late", "b", date=dt.date(2027, 5, 1)),
               visit("b_soon", "b", date=dt.date(2027, 1, 10)),
-              visit("a_monthly", "a", months=[3]),
+              visit("a_monthly", "a", months=[3], period=text),
               visit("c_far", "c", date=dt.date(2026, 12, 1))]
     return KnowledgeBase(fields=kb.fields, programmes=[], professions=[], places=places,
                          companies=[], visits=visits, synonyms=[])
@@ -103,8 +105,8 @@ def test_visits_near_in_shipped_data(kb: KnowledgeBase) -> None:
 def test_next_occurrence() -> None:
     text = Localized(sv="x", fi="x", da="x")
     base = dict(id="v", title=text, host="h", place="p", target_group="both", signup=text,
-                fields=["it"], source="t")
-    monthly = Visit(**base, months=[2, 11])  # type: ignore[arg-type]
+                fields=["it"], source=SOURCE)
+    monthly = Visit(**base, months=[2, 11], period=text)  # type: ignore[arg-type]
     assert monthly.next_occurrence(dt.date(2026, 11, 25)) == dt.date(2026, 11, 25)
     assert monthly.next_occurrence(dt.date(2026, 12, 5)) == dt.date(2027, 2, 1)
     dated = Visit(**base, date=dt.date(2027, 1, 1))  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ language switch, plain language, reloads, keyboard use, small screens and markup
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -21,11 +22,14 @@ PATHS = {
 }
 UI = {
     "sv": {"send": "Skicka", "plain": "Lätt språk", "sample": "Exempel", "date": "Datum 20",
-           "note": "datorprogram", "kinds": {"Utbildning", "Yrke", "Företag"}},
+           "note": "datorprogram", "kinds": {"Utbildning", "Yrke", "Företag"},
+           "when": "Fråga", "schools": "Här kan du läsa den:"},
     "fi": {"send": "Lähetä", "plain": "Selkokieli", "sample": "Esimerkki", "date": "Päivä ",
-           "note": "tietokoneohjelma", "kinds": {"Koulutus", "Ammatti", "Yritys"}},
+           "note": "tietokoneohjelma", "kinds": {"Koulutus", "Ammatti", "Yritys"},
+           "when": "Kysy", "schools": "Täällä voit opiskella:"},
     "da": {"send": "Send", "plain": "Let dansk", "sample": "Eksempel", "date": "Dato ",
-           "note": "computerprogram", "kinds": {"Uddannelse", "Job", "Virksomhed"}},
+           "note": "computerprogram", "kinds": {"Uddannelse", "Job", "Virksomhed"},
+           "when": "Spørg", "schools": "Her kan du tage den:"},
 }
 
 
@@ -59,6 +63,10 @@ def test_main_path_language_switch_and_plain_language(
     kinds = set(page.locator(".vv-card .vv-kind").all_text_contents())
     assert UI[language]["kinds"] <= kinds, kinds
     assert cards.count() >= 6
+    # each programme card lists the nearest schools, each a link to the school's own page
+    schools = page.locator(".vv-kind-programme .vv-schools").first
+    expect(schools).to_contain_text(UI[language]["schools"])
+    expect(schools.locator("a").first).to_have_attribute("href", re.compile(r"^https?://"))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"widget-{language}.png"))
 
@@ -69,7 +77,10 @@ def test_main_path_language_switch_and_plain_language(
     visits = page.locator(".vv-kind-visit")
     expect(visits.first).to_be_visible()
     expect(visits.locator(".vv-badge").first).to_have_text(UI[language]["sample"])
-    expect(visits.locator(".vv-meta").first).to_contain_text(UI[language]["date"])
+    # a dated event shows its date; a recurring one says when, in words, never a made-up day
+    metas = visits.locator(".vv-meta").all_text_contents()
+    assert metas and all(UI[language]["date"] in m or UI[language]["when"] in m
+                         for m in metas), metas
 
     # Switch language: the UI changes at once and the next reply comes in that language.
     widget.choose_language(other)
