@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 Kind = Literal["programme", "profession", "company", "visit"]
 
 
-class ProviderItem(BaseModel):
+class SchoolItem(BaseModel):
     """A school that teaches a programme, nearest first on the programme's card."""
 
     id: str
@@ -24,7 +24,7 @@ class ProviderItem(BaseModel):
     website: str
 
 
-class Item(BaseModel):
+class SuggestionItem(BaseModel):
     """One card. A visit has `date` only when it is a dated event; a recurring one has `when`
     (the usual period, in words). A programme lists its nearest schools in `providers`."""
 
@@ -39,12 +39,12 @@ class Item(BaseModel):
     when: str | None = None
     sample: bool = Field(default=False, description="Invented demo data, shown as 'Exempel'.")
     reason: str | None = None
-    providers: list[ProviderItem] | None = None
+    providers: list[SchoolItem] | None = None
 
 
-class Payload(BaseModel):
+class Suggestions(BaseModel):
     """The machine-readable payload the widget renders as cards."""
 
     type: Literal["suggestions"] = "suggestions"
     language: str
-    items: list[Item]
+    items: list[SuggestionItem]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.cards import Item, Payload, ProviderItem
+from bot.cards import SchoolItem, Suggestions
+from bot.cards import SuggestionItem as Item
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.queries import ProviderHit, VisitHit, place_by_id, providers_for
 from bot.knowledge.schema import Guidance, Place
@@ -59,7 +60,7 @@ def visit_button(hit: VisitHit, language: str) -> dict[str, str]:
 
 
 def payload(items: list[Item], language: str) -> dict[str, Any]:
-    return Payload(language=language, items=items).model_dump(exclude_none=True)
+    return Suggestions(language=language, items=items).model_dump(exclude_none=True)
 
 
 def join(names: list[str], language: str) -> str:
@@ -256,9 +257,9 @@ def company_items(companies: list[CompanyMatch]) -> list[Item]:
                  distance_km=_rounded(c.distance_km), reason=c.reason) for c in companies]
 
 
-def provider_item(hit: ProviderHit) -> ProviderItem:
+def provider_item(hit: ProviderHit) -> SchoolItem:
     provider = hit.provider
-    return ProviderItem(id=provider.id, name=provider.name, campus=provider.campus,
+    return SchoolItem(id=provider.id, name=provider.name, campus=provider.campus,
                         kind=provider.kind, municipality=hit.place.name,
                         distance_km=_rounded(hit.distance_km), website=provider.website)
 

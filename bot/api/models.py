@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.cards import Item, Payload
+from bot.cards import Suggestions
 from bot.settings import get_settings
 
 Language = Literal["sv", "fi", "da"]
@@ -48,8 +48,6 @@ class Button(BaseModel):
 
 
 # The cards' schema lives in bot/cards.py, shared with the actions that build them.
-SuggestionItem = Item
-Suggestions = Payload
 
 
 class BotMessage(BaseModel):
