@@ -137,6 +137,12 @@ class Stack:
         if not self.model.exists():
             raise FileNotFoundError(f"No trained model at {self.model}: run `make train` first.")
         self.var_dir.mkdir(parents=True, exist_ok=True)
+        names = tuple(names)
+        if "actions" in names:
+            # The matching model is built here, not in the action server's worker (see
+            # bot.matching.build.ensure_model); a no-op when it is up to date.
+            subprocess.run([str(APP_PYTHON), "-m", "bot.matching", str(self.var_dir)],
+                           cwd=ROOT, env=self.env(), check=True)
         commands = self.commands()
         for name in names:
             log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
