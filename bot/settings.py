@@ -21,8 +21,9 @@ class Settings(BaseSettings):
     action_port: int = 5055
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
-    # Token for Rasa's HTTP API (tracker, status); Rasa only listens on loopback.
-    rasa_token: str = "vagvisaren-local"
+    # Token for Rasa's HTTP API (tracker, status). No default: unset, a random one is made at
+    # first start in var_dir/rasa-token (mode 0600); read it with bot.rasa_token.rasa_token().
+    rasa_token: str | None = None
     rasa_timeout_s: float = 8.0
     var_dir: Path = ROOT / "var"
     knowledge_dir: Path = ROOT / "knowledge"
