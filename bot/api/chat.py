@@ -21,6 +21,7 @@ from bot.language import STATE, SUPPORTED
 from bot.rasa_token import rasa_token
 from bot.settings import get_settings
 from bot.storage import engine
+from bot.summaries.schedule import last_run
 
 log = logging.getLogger("vagvisaren.gateway")
 
@@ -153,15 +154,17 @@ def chat_preflight(request: Request) -> Response:
 
 @router.get("/healthz", response_model=Health)
 async def healthz() -> Health:
-    """Whether Rasa (with its model), the action server and the app database answer."""
+    """Whether Rasa (with its model), the action server and the app database answer, and
+    when the retention purge last ran."""
     settings = get_settings()
     client = rasa_client()
     rasa = await _rasa_ok(client, settings.rasa_url)
     actions = await _ok(client, f"{settings.action_server_url}/health")
     database = await run_in_threadpool(_database_ok)
+    purged = await run_in_threadpool(last_run) if database else None
     healthy = rasa and actions and database
     return Health(status="ok" if healthy else "degraded", rasa=rasa, action_server=actions,
-                  database=database)
+                  database=database, purge_last_run=purged)
 
 
 async def _rasa_ok(client: httpx.AsyncClient, rasa_url: str) -> bool:
