@@ -282,12 +282,12 @@ LOGIN_ERRORS: dict[int | str, dict] = {
 @router.post("/api/counsellor/login", response_model=Me, responses=LOGIN_ERRORS)
 def login(body: LoginRequest, request: Request, response: Response) -> Me:
     """Check the password and set an HttpOnly, SameSite=Strict session cookie, Secure over
-    HTTPS. Repeated failures are refused for a while, before any password is checked."""
+    HTTPS. After repeated failures, attempts are refused for a while without a password check."""
     settings = get_settings()
     throttle = login_throttle(settings.login_failures_per_account,
                               settings.login_failures_per_ip, settings.login_window_s)
     ip = request.client.host if request.client else None
-    wait = throttle.wait(body.username, ip)
+    wait, ticket = throttle.attempt(body.username, ip)
     if wait:
         log.warning("Login throttled for %d s (too many failures)", wait)
         minutes = -(-wait // 60)
@@ -295,9 +295,8 @@ def login(body: LoginRequest, request: Request, response: Response) -> Me:
                             f"{'' if minutes == 1 else 's'}.", headers={"Retry-After": str(wait)})
     account = accounts.authenticate(body.username, body.password)
     if account is None:
-        throttle.failed(body.username, ip)
-        raise HTTPException(401, "Wrong username or password.")
-    throttle.succeeded(body.username)
+        raise HTTPException(401, "Wrong username or password.")  # stays counted
+    throttle.succeeded(body.username, ip, ticket)
     token, lifetime = accounts.open_session(account)
     response.set_cookie(COOKIE, token, max_age=lifetime, httponly=True, samesite="strict",
                         secure=secure_request(request), path="/")

@@ -39,16 +39,17 @@ class SlidingWindow:
     def clear(self, key: str) -> None:
         self._hits.pop(key, None)
 
+    def discard(self, key: str, at: float) -> None:
+        """Take back the hit added at `at` (a login that turned out to be right)."""
+        hits = self._hits.get(key)
+        if hits is not None and at in hits:
+            hits.remove(at)
+
     def add(self, key: str, now: float) -> None:
         self._hits.setdefault(key, deque()).append(now)
         if len(self._hits) > MAX_KEYS:
             for stale in [k for k, v in self._hits.items() if v[-1] <= now - self.window_s]:
                 del self._hits[stale]
-
-
-def _seconds(wait: float) -> int:
-    """Whole seconds for a Retry-After header; 0 means go ahead."""
-    return max(1, math.ceil(wait)) if wait > 0 else 0
 
 
 class _PairLimiter:
@@ -62,12 +63,21 @@ class _PairLimiter:
         self.clock = clock
         self._lock = threading.Lock()
 
-    def _keys(self, first: str | None, second: str | None) -> list[tuple[SlidingWindow, str]]:
-        return [(w, k) for w, k in ((self.first, first), (self.second, second)) if k]
+    def _check(self, first: str | None, second: str | None) -> tuple[int, float]:
+        """(0, now) when allowed, and then counted; else (seconds to wait, now), not counted.
 
-    @staticmethod
-    def _wait(keys: list[tuple[SlidingWindow, str]], now: float) -> float:
-        return max((window.wait(key, now) for window, key in keys), default=0.0)
+        Checking and counting under one lock: parallel requests cannot all slip in before
+        the first is counted.
+        """
+        keys = [(w, k) for w, k in ((self.first, first), (self.second, second)) if k]
+        with self._lock:
+            now = self.clock()
+            wait = max((window.wait(key, now) for window, key in keys), default=0.0)
+            if wait > 0:
+                return max(1, math.ceil(wait)), now
+            for window, key in keys:
+                window.add(key, now)
+            return 0, now
 
 
 class ChatLimiter(_PairLimiter):
@@ -82,41 +92,31 @@ class ChatLimiter(_PairLimiter):
 
         A refused message is not counted, so a client that waits as told gets through.
         """
-        keys = self._keys(session_id, ip)
-        with self._lock:
-            now = self.clock()
-            wait = _seconds(self._wait(keys, now))
-            if not wait:
-                for window, key in keys:
-                    window.add(key, now)
-            return wait
+        return self._check(session_id, ip)[0]
 
 
 class LoginThrottle(_PairLimiter):
     """Failed counsellor logins per account name and per client IP.
 
-    Only failures count. A success clears the account's failures (not the IP's, so one valid
-    account cannot be used to reset guessing at others from the same address).
+    Each attempt counts as a failure from the moment it arrives (a password check takes a
+    while, and parallel guesses must not all pass the check before one has failed); a success
+    takes its own count back and clears the account's failures. The IP's other failures stay,
+    so one valid account cannot reset guessing at others from the same address.
     """
 
     def __init__(self, per_account: int, per_ip: int, window_s: float,
                  clock: Callable[[], float] = time.monotonic):
         super().__init__(per_account, per_ip, window_s, clock)
 
-    def wait(self, username: str, ip: str | None) -> int:
-        """0 when a login may be tried now, else whole seconds for Retry-After."""
-        with self._lock:
-            return _seconds(self._wait(self._keys(username, ip), self.clock()))
+    def attempt(self, username: str, ip: str | None) -> tuple[int, float]:
+        """(0, ticket) when a login may be tried now, else (seconds for Retry-After, _)."""
+        return self._check(username, ip)
 
-    def failed(self, username: str, ip: str | None) -> None:
-        with self._lock:
-            now = self.clock()
-            for window, key in self._keys(username, ip):
-                window.add(key, now)
-
-    def succeeded(self, username: str) -> None:
+    def succeeded(self, username: str, ip: str | None, ticket: float) -> None:
         with self._lock:
             self.first.clear(username)
+            if ip:
+                self.second.discard(ip, ticket)
 
 
 _limiter: ChatLimiter | None = None

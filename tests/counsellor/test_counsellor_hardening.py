@@ -80,14 +80,34 @@ def test_a_success_clears_the_accounts_failures(client: TestClient) -> None:
 def test_the_throttle_forgets_failures_after_the_window() -> None:
     now = [1000.0]
     throttle = LoginThrottle(per_account=2, per_ip=10, window_s=900, clock=lambda: now[0])
-    throttle.failed("anna", "10.0.0.1")
-    throttle.failed("anna", "10.0.0.2")
-    assert throttle.wait("anna", "10.0.0.3") == 900
-    assert throttle.wait("bosse", "10.0.0.1") == 0
+    assert throttle.attempt("anna", "10.0.0.1")[0] == 0
+    assert throttle.attempt("anna", "10.0.0.2")[0] == 0
+    assert throttle.attempt("anna", "10.0.0.3")[0] == 900
+    assert throttle.attempt("bosse", "10.0.0.1")[0] == 0
     now[0] += 600
-    assert throttle.wait("anna", "10.0.0.3") == 300
+    assert throttle.attempt("anna", "10.0.0.3")[0] == 300
     now[0] += 300
-    assert throttle.wait("anna", "10.0.0.3") == 0
+    assert throttle.attempt("anna", "10.0.0.3")[0] == 0
+
+
+def test_parallel_guesses_are_counted_before_any_password_is_checked() -> None:
+    throttle = LoginThrottle(per_account=3, per_ip=100, window_s=900, clock=lambda: 5.0)
+    answers = [throttle.attempt("anna", "10.0.0.1")[0] for _ in range(10)]  # none finished
+    assert answers.count(0) == 3
+
+
+def test_a_success_takes_back_only_its_own_count() -> None:
+    now = [0.0]
+    throttle = LoginThrottle(per_account=3, per_ip=3, window_s=900, clock=lambda: now[0])
+    for name in ("x1", "x2"):
+        now[0] += 1
+        throttle.attempt(name, "10.0.0.1")
+    now[0] += 1
+    wait, ticket = throttle.attempt("anna", "10.0.0.1")
+    throttle.succeeded("anna", "10.0.0.1", ticket)
+    now[0] += 1
+    assert throttle.attempt("x3", "10.0.0.1")[0] == 0  # the success did not use up the IP
+    assert throttle.attempt("x4", "10.0.0.1")[0] > 0  # ... nor reset its two failures
 
 
 def test_the_login_documents_429_with_retry_after(client: TestClient) -> None:
