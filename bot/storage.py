@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.schema import CreateColumn
 
@@ -226,15 +227,20 @@ def _add_new_columns(connection: Connection, existing: set[str]) -> None:
         for column in table.columns:
             if column.name not in have:
                 ddl = CreateColumn(column).compile(dialect=connection.dialect)
-                connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+                try:  # a failed statement leaves an SQLite transaction usable
+                    connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+                except OperationalError as err:
+                    if "duplicate column" not in str(err):
+                        raise  # else: another process starting at once added it first
 
 
 def _register_schools_with_accounts(connection: Connection) -> None:
     """Upgrading to the registry: schools that already have counsellors keep their queues."""
     schools = connection.execute(select(Counsellor.school).distinct()).scalars().all()
     for school in schools:
-        connection.execute(School.__table__.insert().values(id=school, name=school,
-                                                             created_at=_now()))
+        # OR IGNORE: the action server and the gateway may upgrade at the same moment.
+        connection.execute(School.__table__.insert().prefix_with("OR IGNORE").values(
+            id=school, name=school, created_at=_now()))
     if schools:
         log.warning("Registered the schools of existing accounts: %s", ", ".join(schools))
 
