@@ -14,7 +14,7 @@ from typing import Any, Literal
 from bot.concerns import CONCERNS
 from bot.gazetteer import Span
 from bot.labels import labels
-from bot.text import fold
+from bot.text import fold, has_known_word
 
 Focus = Literal["companies", "programmes", "professions"]
 
@@ -105,7 +105,8 @@ def next_misses(misses: float, filled: bool, intent: str | None, text: str = "",
     (out of scope is no question in the middle of a form: "jkjkjk", "xd lol")."""
     if filled:
         return 0
-    if not has_words(text):  # "???", "...": nothing to answer, whatever the classifier says
+    if not has_words(text) or not has_known_word(text):
+        # "???", "ghjghj": nothing to answer, whatever the classifier says
         return int(misses) + 1
     if intent == "undecided" or sounds_undecided(text):
         return max(int(misses), RE_ASKS_BEFORE_GOING_ON + 1)

@@ -49,3 +49,17 @@ def sentences(text: str) -> list[str]:
     """The sentences of a message, split at . ! ? and line breaks ("Jag är rädd att välja fel.
     Jag gillar bilar." -> two); fragments without letters are dropped."""
     return [s.strip() for s in _SENTENCE.findall(text) if any(c.isalpha() for c in s)]
+
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+WORD_LANGS = ("sv", "fi", "da", "en")  # en: pupils write "lol", "ok", "help"
+
+
+def has_known_word(text: str) -> bool:
+    """Whether any word of the message is a word in one of our languages or English (wordfreq
+    knows it): "ghjghj" and "jkjkjk" are keyboard noise, whatever intent the classifier
+    gives them, and a form counts them as no answer."""
+    from wordfreq import zipf_frequency  # its word lists load on first use
+
+    return any(zipf_frequency(word, lang) > 0
+               for word in _WORD.findall(text.lower()) for lang in WORD_LANGS)

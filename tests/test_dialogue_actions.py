@@ -140,6 +140,9 @@ def test_the_prompts_change_with_each_miss() -> None:
     assert next_misses(1, False, "help", "hjälp") == 1
     assert next_misses(1, True, "tell_location", "Umeå") == 0
     assert next_misses(0, False, "help", "???") == 1  # no words: nothing was asked
+    # Keyboard noise the classifier reads as "help" is no answer and no question either.
+    assert next_misses(1, False, "help", "ghjghj") == 2
+    assert next_misses(1, False, "help", "apua") == 1
 
 
 def _ask(action: Any, text: str, intent: str, misses: int) -> list[str]:
