@@ -139,5 +139,20 @@ def purge(
     )
 
 
+
+@cli.command()
+def forget(conversation_id: str = typer.Argument(..., help="The conversation id to erase")) -> None:
+    """Erase one conversation now: transcript, summary, sign-ups and handovers."""
+    from bot.summaries.purge import forget as run_forget
+
+    report = run_forget(conversation_id)
+    if not report.conversations:
+        typer.echo(f"No data for conversation {conversation_id}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Erased conversation {conversation_id}: {report.events} tracker events, "
+               f"{report.summaries} summary, {report.signups} sign-ups, "
+               f"{report.handovers} handovers.")
+
+
 if __name__ == "__main__":
     cli()

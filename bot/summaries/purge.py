@@ -112,3 +112,23 @@ def purge(days: int | None = None, now: float | None = None, events_url: str | N
     if senders:
         report.events = _delete_events(events_url, senders)
     return report
+
+
+def forget(conversation_id: str, events_url: str | None = None,
+           app_url: str | None = None) -> PurgeReport:
+    """Erase one conversation now (a pupil's or parent's request for erasure, GDPR Art. 17):
+    its tracker events, summary, sign-ups and handovers. No count is kept for it."""
+    events_url = tracker_url(events_url)
+    report = PurgeReport()
+    with storage.session(app_url) as current:
+        report.summaries = current.execute(delete(storage.ConversationSummary).where(
+            storage.ConversationSummary.conversation_id == conversation_id)).rowcount
+        report.signups = current.execute(delete(storage.SignupRequest).where(
+            storage.SignupRequest.conversation_id == conversation_id)).rowcount
+        report.handovers = current.execute(delete(storage.HandoverRequest).where(
+            storage.HandoverRequest.conversation_id == conversation_id)).rowcount
+    if tracker_ready(events_url):
+        report.events = _delete_events(events_url, [conversation_id])
+    report.conversations = int(bool(report.events or report.summaries or report.signups
+                                    or report.handovers))
+    return report

@@ -73,3 +73,27 @@ def test_purge_keeps_only_aggregates(tracker: Tracker, var_dir) -> None:
     stats = client.get("/api/counsellor/stats").json()
     assert stats["conversations"] == 3
     assert {c["key"]: c["count"] for c in stats["by_language"]} == {"sv": 2, "fi": 1}
+
+
+def test_forget_erases_one_conversation_and_nothing_else(tracker: Tracker, var_dir) -> None:
+    now = time.time()
+    conversation(tracker, "erase-me", now - DAY, handover="Ring mig")
+    conversation(tracker, "keep-me", now - DAY)
+    tracker.flush()
+    refresh()
+    schools.add_school("demo-skolan", "Demoskolan")
+    storage.add_handover("erase-me", "Ring mig", "demo-skolan", "sv")
+    storage.add_signup("erase-me", "industrinatten_goteborg", "Sam", "demo-skolan", "sv")
+
+    result = CliRunner().invoke(cli, ["forget", "erase-me"])
+    assert result.exit_code == 0, result.output
+    assert "Erased conversation erase-me" in result.output
+    assert tracker.count("erase-me") == 0 and tracker.count("keep-me") > 0
+    assert get_summary("erase-me") is None and get_summary("keep-me") is not None
+    with storage.session() as current:
+        assert current.scalars(select(storage.HandoverRequest)).all() == []
+        assert current.scalars(select(storage.SignupRequest)).all() == []
+        assert current.scalars(select(storage.AggregateCount)).all() == []
+
+    again = CliRunner().invoke(cli, ["forget", "erase-me"])
+    assert again.exit_code == 1 and "No data" in again.output
