@@ -18,6 +18,7 @@ from bot.api.edge import EdgeRoute, preflight
 from bot.api.models import BotMessage, ChatRequest, ChatResponse, ErrorResponse, Health
 from bot.api.ratelimit import limiter
 from bot.language import STATE, SUPPORTED
+from bot.privacy import scrub
 from bot.settings import get_settings
 from bot.storage import engine
 
@@ -49,7 +50,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
 async def chat(body: ChatRequest, request: Request) -> ChatResponse:
-    """Forward one message to Rasa with its metadata and return the bot's messages."""
+    """Forward one message, identifiers scrubbed, to Rasa with its metadata and return the
+    bot's messages."""
     settings = get_settings()
     text = body.message.strip()
     if not text:
@@ -79,6 +81,9 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
         )
         if value is not None
     }
+    # Identifiers never reach Rasa's tracker store, the actions or the app tables: the text is
+    # scrubbed here, off the event loop (a long run of digits costs the matcher ~0.1 s).
+    text = await run_in_threadpool(scrub, text)
     payload = {"sender": session_id, "message": text, "metadata": metadata}
     try:
         reply = await rasa_client().post(
