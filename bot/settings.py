@@ -21,8 +21,9 @@ class Settings(BaseSettings):
     action_port: int = 5055
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
-    # Token for Rasa's HTTP API (tracker, status); Rasa only listens on loopback.
-    rasa_token: str = "vagvisaren-local"
+    # Token for Rasa's HTTP API (tracker, status). No default: unset, a random one is made at
+    # first start in var_dir/rasa-token (mode 0600); read it with bot.rasa_token.rasa_token().
+    rasa_token: str | None = None
     rasa_timeout_s: float = 8.0
     var_dir: Path = ROOT / "var"
     knowledge_dir: Path = ROOT / "knowledge"
@@ -35,8 +36,15 @@ class Settings(BaseSettings):
     retention_days: int = 90
     audit_retention_days: int = 365
     counsellor_session_hours: int = 8
-    # Set to true behind HTTPS so the session cookie is never sent in clear text.
+    # The session cookie is Secure whenever the login came over HTTPS; true forces it always
+    # (for a TLS proxy that forwards plain HTTP without X-Forwarded-Proto).
     cookie_secure: bool = False
+    # Failed counsellor logins allowed per account name and per client IP in the window.
+    login_failures_per_account: int = 5
+    login_failures_per_ip: int = 20
+    login_window_s: float = 900.0
+    # The gateway runs the retention purge itself this often (0: never; then run it by cron).
+    purge_interval_hours: float = 24.0
 
     def tracker_store_url(self) -> str:
         """Where Rasa's `events` table lives, as a SQLAlchemy URL."""

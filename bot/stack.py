@@ -20,6 +20,8 @@ import httpx
 import typer
 
 from bot.knowledge.loader import KnowledgeError, load_knowledge
+from bot.rasa_token import ENV as TOKEN_ENV
+from bot.rasa_token import rasa_token
 from bot.settings import ROOT, get_settings
 
 MODEL = ROOT / "models" / "vagvisaren.tar.gz"
@@ -59,9 +61,14 @@ class Stack:
     var_dir: Path
     model: Path = MODEL
     host: str = "127.0.0.1"
-    token: str = field(default_factory=lambda: get_settings().rasa_token)
+    # Empty: VAGVISAREN_RASA_TOKEN, else var_dir/rasa-token, made at first start (0600).
+    token: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.token:
+            self.token = rasa_token(self.var_dir)
 
     @property
     def rasa_url(self) -> str:
@@ -79,7 +86,8 @@ class Stack:
     def tracker_db(self) -> Path:
         return self.var_dir / "tracker.db"
 
-    def env(self) -> dict[str, str]:
+    def env(self, name: str | None = None) -> dict[str, str]:
+        """The services' environment; the Rasa token goes to Rasa and the gateway only."""
         env = dict(os.environ)
         env.update(
             {
@@ -87,7 +95,7 @@ class Stack:
                 "VAGVISAREN_TRACKER_DB": str(self.tracker_db),
                 "VAGVISAREN_RASA_URL": self.rasa_url,
                 "VAGVISAREN_ACTION_SERVER_URL": self.action_url,
-                "VAGVISAREN_RASA_TOKEN": self.token,
+                TOKEN_ENV: self.token,
                 "VAGVISAREN_VAR_DIR": str(self.var_dir),
                 "SANIC_HOST": self.host,
                 "RASA_TELEMETRY_ENABLED": "false",
@@ -103,6 +111,8 @@ class Stack:
             }
         )
         env.update(self.extra_env)
+        if name == "actions":
+            env.pop(TOKEN_ENV, None)
         return env
 
     def commands(self) -> dict[str, list[str]]:
@@ -111,10 +121,10 @@ class Stack:
                 str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
                 "--port", str(self.ports.actions),
             ],
-            # Rasa's CLI with our measured fixes (bot/rasa_ext/patches.py) applied first.
+            # Rasa's CLI with our measured fixes (bot/rasa_ext/patches.py) applied first. The
+            # token travels in the environment; bot/rasa_ext adds `--auth-token` in-process.
             "rasa": [
-                str(RASA_PYTHON), "-m", "bot.rasa_ext", "run",
-                "--enable-api", "--auth-token", self.token,
+                str(RASA_PYTHON), "-m", "bot.rasa_ext", "run", "--enable-api",
                 "--interface", self.host, "--port", str(self.ports.rasa),
                 "--model", str(self.model), "--endpoints", str(ROOT / "endpoints.yml"),
                 "--credentials", str(ROOT / "credentials.yml"),
@@ -137,11 +147,17 @@ class Stack:
         if not self.model.exists():
             raise FileNotFoundError(f"No trained model at {self.model}: run `make train` first.")
         self.var_dir.mkdir(parents=True, exist_ok=True)
+        names = tuple(names)
+        if "actions" in names:
+            # The matching model is built here, not in the action server's worker (see
+            # bot.matching.build.ensure_model); a no-op when it is up to date.
+            subprocess.run([str(APP_PYTHON), "-m", "bot.matching", str(self.var_dir)],
+                           cwd=ROOT, env=self.env(), check=True)
         commands = self.commands()
         for name in names:
             log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
             self.procs[name] = subprocess.Popen(
-                commands[name], cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+                commands[name], cwd=ROOT, env=self.env(name), stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 

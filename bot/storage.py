@@ -1,6 +1,6 @@
 """The application's own tables in SQLite via SQLAlchemy: visit sign-ups, handover requests,
-and for the counsellor view accounts, sessions, the audit log, conversation summaries, the
-summary cursor and anonymous aggregate counts.
+and for the counsellor view the registry of schools, accounts, sessions, the audit log,
+conversation summaries, the summary cursor, anonymous aggregate counts and scheduled jobs.
 
 Separate from Rasa's tracker store: these are requests a counsellor acts on, so they must
 survive restarts and be queryable without replaying conversations.
@@ -9,12 +9,14 @@ survive restarts and be queryable without replaying conversations.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     DateTime,
     Engine,
     Float,
@@ -25,11 +27,19 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
+    select,
+    text,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.schema import CreateColumn
 
-from bot.privacy import scrub
+from bot.privacy import school_id, scrub
 from bot.settings import get_settings
+
+log = logging.getLogger("vagvisaren.storage")
+ROLES = ("counsellor", "admin")
 
 
 class Base(DeclarativeBase):
@@ -38,6 +48,20 @@ class Base(DeclarativeBase):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class School(Base):
+    """A school that may receive handovers and sign-ups; `id` is its widget's `data-school`.
+
+    The widget is public, so any client can claim any id: requests naming an id not in this
+    registry go to the "no school" queue (school NULL), which only an administrator reads.
+    """
+
+    __tablename__ = "schools"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class SignupRequest(Base):
@@ -77,6 +101,9 @@ class Counsellor(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     school: Mapped[str] = mapped_column(String(64), index=True)
     language: Mapped[str] = mapped_column(String(2), default="sv")
+    # "admin" also reads the school's audit log; server_default so older databases upgrade.
+    role: Mapped[str] = mapped_column(String(16), default="counsellor",
+                                      server_default="counsellor")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
@@ -92,7 +119,10 @@ class CounsellorSession(Base):
 
 
 class AuditEntry(Base):
-    """Who read which conversation's transcript, and when."""
+    """Who read which conversation's transcript or exported the school's data, and when.
+
+    An export covers many conversations: its `conversation_id` is "*".
+    """
 
     __tablename__ = "audit_log"
 
@@ -148,6 +178,17 @@ class AggregateCount(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class JobRun(Base):
+    """When a scheduled job (the daily purge) last started and finished, and its counts."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[float | None] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float)
+    report: Mapped[str | None] = mapped_column(Text)
+
+
 def engine(url: str | None = None) -> Engine:
     """One engine per database URL (default: var_dir/app.db); tables are created on first use."""
     settings = get_settings()
@@ -168,8 +209,40 @@ def _engine(url: str) -> Engine:
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute("PRAGMA secure_delete=ON")
 
-    Base.metadata.create_all(created)
+    with created.begin() as connection:
+        existing = set(inspect(connection).get_table_names())
+        Base.metadata.create_all(connection)
+        _add_new_columns(connection, existing)
+        if "schools" not in existing and "counsellors" in existing:
+            _register_schools_with_accounts(connection)
     return created
+
+
+def _add_new_columns(connection: Connection, existing: set[str]) -> None:
+    """Columns added since a database was made (each has a server default): ADD COLUMN."""
+    for table in Base.metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        have = {column["name"] for column in inspect(connection).get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have:
+                ddl = CreateColumn(column).compile(dialect=connection.dialect)
+                try:  # a failed statement leaves an SQLite transaction usable
+                    connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+                except OperationalError as err:
+                    if "duplicate column" not in str(err):
+                        raise  # else: another process starting at once added it first
+
+
+def _register_schools_with_accounts(connection: Connection) -> None:
+    """Upgrading to the registry: schools that already have counsellors keep their queues."""
+    schools = connection.execute(select(Counsellor.school).distinct()).scalars().all()
+    for school in schools:
+        # OR IGNORE: the action server and the gateway may upgrade at the same moment.
+        connection.execute(School.__table__.insert().prefix_with("OR IGNORE").values(
+            id=school, name=school, created_at=_now()))
+    if schools:
+        log.warning("Registered the schools of existing accounts: %s", ", ".join(schools))
 
 
 # Tests reset engines with `storage.engine.cache_clear()`, as when `engine` itself was cached.
@@ -183,19 +256,32 @@ def session(url: str | None = None) -> Iterator[Session]:
         yield current
 
 
+def registered_school(current: Session, school: str | None) -> str | None:
+    """`school` when it is in the registry; None (the "no school" queue) for any other id."""
+    school = school_id(school)
+    if school is None:
+        return None
+    if current.get(School, school) is None:
+        log.warning("School %r is not registered: its request goes to the no-school queue",
+                    school)
+        return None
+    return school
+
+
 def add_signup(conversation_id: str, visit_id: str, nickname: str | None, school: str | None,
                language: str, url: str | None = None) -> SignupRequest:
-    request = SignupRequest(conversation_id=conversation_id, visit_id=visit_id,
-                            nickname=nickname, school=school, language=language)
     with session(url) as current:
+        request = SignupRequest(conversation_id=conversation_id, visit_id=visit_id,
+                                nickname=nickname, school=registered_school(current, school),
+                                language=language)
         current.add(request)
     return request
 
 
 def add_handover(conversation_id: str, question: str, school: str | None, language: str,
                  url: str | None = None) -> HandoverRequest:
-    request = HandoverRequest(conversation_id=conversation_id, question=scrub(question),
-                              school=school, language=language)
     with session(url) as current:
+        request = HandoverRequest(conversation_id=conversation_id, question=scrub(question),
+                                  school=registered_school(current, school), language=language)
         current.add(request)
     return request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -42,6 +43,19 @@ def _tracker(stack: Stack, sender: str) -> dict:
     reply = httpx.get(url, params={"token": stack.token}, timeout=10)
     reply.raise_for_status()
     return reply.json()
+
+
+def test_rasa_token_is_required_and_on_no_command_line(stack: Stack) -> None:
+    """Every local user can read /proc/<pid>/cmdline: the token travels in the environment."""
+    for name, proc in stack.procs.items():
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode(errors="replace")
+        assert stack.token not in cmdline, name
+    assert httpx.get(f"{stack.rasa_url}/status", timeout=10).status_code == 401
+    assert httpx.get(f"{stack.rasa_url}/status", params={"token": "vagvisaren-local"},
+                     timeout=10).status_code == 401
+    assert httpx.get(f"{stack.rasa_url}/status", params={"token": stack.token},
+                     timeout=10).status_code == 200
+    assert httpx.get(f"{stack.gateway_url}/healthz", timeout=10).json()["rasa"] is True
 
 
 @pytest.mark.parametrize("language", ["sv", "fi", "da"])

@@ -194,6 +194,7 @@ def test_friendly_reply_when_rasa_is_too_slow(client: TestClient,
 def test_health_reports_down_services_and_the_database(client: TestClient) -> None:
     assert client.get("/healthz").json() == {
         "status": "degraded", "rasa": False, "action_server": False, "database": True,
+        "purge_last_run": None,
     }
 
 

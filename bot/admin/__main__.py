@@ -1,4 +1,5 @@
-"""Admin CLI: `python -m bot.admin add-counsellor|remove-counsellor|list-counsellors|refresh|purge`.
+"""Admin CLI: schools (add-school, list-schools, remove-school, no-school), counsellors
+(add-counsellor, remove-counsellor, list-counsellors), refresh and purge.
 
 Runs on the server, against the same var/ databases as the gateway (VAGVISAREN_VAR_DIR,
 VAGVISAREN_TRACKER_DB).
@@ -11,7 +12,7 @@ import sys
 
 import typer
 
-from bot.admin import accounts
+from bot.admin import accounts, schools
 from bot.settings import get_settings
 
 cli = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
@@ -27,11 +28,59 @@ def parse_age(value: str) -> int:
     return number * 7 if unit == "w" else number
 
 
+@cli.command("add-school")
+def add_school(
+    school: str = typer.Argument(..., help="The id the school's widget sends (data-school)."),
+    name: str = typer.Argument(..., help="The school's name, for people."),
+) -> None:
+    """Register a school: only registered schools receive handovers and sign-ups."""
+    try:
+        added = schools.add_school(school, name)
+    except schools.SchoolError as err:
+        typer.echo(f"Not added: {err}", err=True)
+        raise typer.Exit(1) from err
+    typer.echo(f"Registered {added.id} ({added.name}).")
+
+
+@cli.command("list-schools")
+def list_schools() -> None:
+    for school in schools.list_schools():
+        typer.echo(f"{school.id}\t{school.name}")
+
+
+@cli.command("remove-school")
+def remove_school(school: str = typer.Argument(...)) -> None:
+    """Unregister a school that has no accounts left; its new requests go to no school."""
+    try:
+        removed = schools.remove_school(school)
+    except schools.SchoolError as err:
+        typer.echo(f"Not removed: {err}", err=True)
+        raise typer.Exit(1) from err
+    if not removed:
+        typer.echo(f"No school {school!r}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Removed {school}.")
+
+
+@cli.command("no-school")
+def no_school() -> None:
+    """The admin's queue: handovers and sign-ups that named no registered school.
+
+    No counsellor's view shows them; read them here, on the server."""
+    items = schools.no_school_queue()
+    for item in items:
+        typer.echo(f"{item.created_at:%Y-%m-%d %H:%M}\t{item.kind}\t{item.conversation_id}\t"
+                   f"{item.language}\t{item.text}")
+    typer.echo(f"{len(items)} request(s) without a registered school.", err=True)
+
+
 @cli.command("add-counsellor")
 def add_counsellor(
     username: str = typer.Option(..., "--username"),
     school: str = typer.Option(..., "--school", help="The school id the widget sends."),
     language: str = typer.Option("sv", "--language", help="sv, fi or da"),
+    role: str = typer.Option("counsellor", "--role",
+                             help="counsellor, or admin (also reads the school's audit log)"),
     password_stdin: bool = typer.Option(False, "--password-stdin",
                                         help="Read the password from standard input."),
 ) -> None:
@@ -41,11 +90,12 @@ def add_counsellor(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        account = accounts.add_counsellor(username, school, password, language)
+        account = accounts.add_counsellor(username, school, password, language, role=role)
     except accounts.AccountError as err:
         typer.echo(f"Not created: {err}", err=True)
         raise typer.Exit(1) from err
-    typer.echo(f"Created {account.username} for school {account.school} ({account.language}).")
+    typer.echo(f"Created {account.role} {account.username} for school {account.school} "
+               f"({account.language}).")
 
 
 @cli.command("remove-counsellor")
@@ -60,7 +110,7 @@ def remove_counsellor(username: str = typer.Option(..., "--username")) -> None:
 @cli.command("list-counsellors")
 def list_counsellors() -> None:
     for account in accounts.list_counsellors():
-        typer.echo(f"{account.username}\t{account.school}\t{account.language}")
+        typer.echo(f"{account.username}\t{account.school}\t{account.language}\t{account.role}")
 
 
 @cli.command()

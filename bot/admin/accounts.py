@@ -1,7 +1,8 @@
 """Counsellor accounts (argon2 hashes via pwdlib), login sessions and the audit log.
 
 There are no default credentials: accounts exist only after `python -m bot.admin
-add-counsellor`. Session tokens are random; only their SHA-256 is stored.
+add-counsellor`, and only for a registered school (bot/admin/schools.py). Session tokens are
+random; only their SHA-256 is stored. A school's "admin" also reads its audit log.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlalchemy import delete, select
 from bot import storage
 from bot.privacy import school_id
 from bot.settings import get_settings
+from bot.storage import ROLES
 
 LANGUAGES = ("sv", "fi", "da")
+EXPORT = "*"  # the audit entry's conversation id for an export of all the school's data
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 MIN_PASSWORD = 12
 
@@ -35,6 +38,11 @@ class Account:
     username: str
     school: str
     language: str
+    role: str = "counsellor"
+
+    @property
+    def admin(self) -> bool:
+        return self.role == "admin"
 
 
 @lru_cache(maxsize=1)
@@ -48,25 +56,30 @@ def _dummy_hash() -> str:
 
 
 def _account(row: storage.Counsellor) -> Account:
-    return Account(row.id, row.username, row.school, row.language)
+    return Account(row.id, row.username, row.school, row.language, row.role)
 
 
 def add_counsellor(username: str, school: str, password: str, language: str = "sv",
-                   url: str | None = None) -> Account:
+                   url: str | None = None, role: str = "counsellor") -> Account:
     if not _USERNAME.match(username):
         raise AccountError("username: 3-64 letters, digits or . _ @ -")
     if school_id(school) is None:
         raise AccountError("school: a plain id such as demo-skolan")
     if language not in LANGUAGES:
         raise AccountError(f"language: one of {', '.join(LANGUAGES)}")
+    if role not in ROLES:
+        raise AccountError(f"role: one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"password: at least {MIN_PASSWORD} characters")
     with storage.session(url) as current:
+        if current.get(storage.School, school) is None:
+            raise AccountError(f"school {school!r} is not registered: first run "
+                               f"python -m bot.admin add-school {school} \"Name\"")
         if current.scalar(select(storage.Counsellor).where(
                 storage.Counsellor.username == username)):
             raise AccountError(f"username {username!r} already exists")
         row = storage.Counsellor(username=username, school=school, language=language,
-                                 password_hash=hasher().hash(password))
+                                 role=role, password_hash=hasher().hash(password))
         current.add(row)
         current.flush()
         return _account(row)
@@ -143,3 +156,13 @@ def audit(account: Account, conversation_id: str, action: str = "transcript",
         current.add(storage.AuditEntry(username=account.username, school=account.school,
                                        conversation_id=conversation_id, action=action,
                                        at=time.time()))
+
+
+def audit_entries(school: str, limit: int = 10_000,
+                  url: str | None = None) -> list[storage.AuditEntry]:
+    """One school's audit log, newest first; never another school's entries."""
+    with storage.session(url) as current:
+        return list(current.scalars(
+            select(storage.AuditEntry).where(storage.AuditEntry.school == school)
+            .order_by(storage.AuditEntry.at.desc(), storage.AuditEntry.id.desc())
+            .limit(limit)))

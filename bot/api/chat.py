@@ -19,8 +19,10 @@ from bot.api.models import BotMessage, ChatRequest, ChatResponse, ErrorResponse,
 from bot.api.ratelimit import limiter
 from bot.language import STATE, SUPPORTED
 from bot.privacy import scrub
+from bot.rasa_token import rasa_token
 from bot.settings import get_settings
 from bot.storage import engine
+from bot.summaries.schedule import last_run
 
 log = logging.getLogger("vagvisaren.gateway")
 
@@ -157,15 +159,27 @@ def chat_preflight(request: Request) -> Response:
 
 @router.get("/healthz", response_model=Health)
 async def healthz() -> Health:
-    """Whether Rasa (with its model), the action server and the app database answer."""
+    """Whether Rasa (with its model), the action server and the app database answer, and
+    when the retention purge last ran."""
     settings = get_settings()
     client = rasa_client()
-    rasa = await _ok(client, f"{settings.rasa_url}/status?token={settings.rasa_token}")
+    rasa = await _rasa_ok(client, settings.rasa_url)
     actions = await _ok(client, f"{settings.action_server_url}/health")
     database = await run_in_threadpool(_database_ok)
+    purged = await run_in_threadpool(last_run) if database else None
     healthy = rasa and actions and database
     return Health(status="ok" if healthy else "degraded", rasa=rasa, action_server=actions,
-                  database=database)
+                  database=database, purge_last_run=purged)
+
+
+async def _rasa_ok(client: httpx.AsyncClient, rasa_url: str) -> bool:
+    """Rasa's /status with its token; an unreadable token file means Rasa cannot be asked."""
+    try:
+        token = rasa_token()
+    except (OSError, RuntimeError) as err:
+        log.error("Cannot read the Rasa token: %r", err)
+        return False
+    return await _ok(client, f"{rasa_url}/status", {"token": token})
 
 
 def _database_ok() -> bool:
@@ -202,8 +216,8 @@ async def close_clients() -> None:
     _clients.clear()
 
 
-async def _ok(client: httpx.AsyncClient, url: str) -> bool:
+async def _ok(client: httpx.AsyncClient, url: str, params: dict[str, str] | None = None) -> bool:
     try:
-        return (await client.get(url)).status_code == 200
+        return (await client.get(url, params=params)).status_code == 200
     except httpx.HTTPError:
         return False

@@ -1,7 +1,8 @@
 """The counsellors' side of the gateway: login, school-scoped summaries, queues, stats, CSV.
 
 Every query is filtered by the logged-in counsellor's school; another school's conversation
-answers 404, exactly like one that does not exist. Transcript reads are audited.
+answers 404, exactly like one that does not exist. Transcript reads and exports are audited;
+a school's admin reads its audit log. Failed logins are throttled per account and per IP.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from fastapi import APIRouter, Cookie, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Cookie, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ from sqlalchemy import func, select
 from bot import storage
 from bot.admin import accounts
 from bot.admin.accounts import Account
+from bot.api.ratelimit import login_throttle
 from bot.knowledge.loader import load_knowledge
 from bot.privacy import scrub
 from bot.settings import get_settings
@@ -64,6 +66,7 @@ class Me(BaseModel):
     username: str
     school: str
     language: str
+    role: str = Field(description="counsellor, or admin (also reads the audit log)")
 
 
 class Conversation(BaseModel):
@@ -135,6 +138,13 @@ class Ok(BaseModel):
     ok: bool = True
 
 
+class AuditRow(BaseModel):
+    at: dt.datetime
+    username: str
+    action: str = Field(description="transcript, export_csv or audit_export")
+    conversation_id: str = Field(description='"*" for an export of all the school\'s data')
+
+
 # ----- helpers --------------------------------------------------------------------------------
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -178,8 +188,34 @@ def fresh_account(account: Annotated[Account, Depends(current_account)]) -> Acco
     return account
 
 
+def admin_account(account: Annotated[Account, Depends(current_account)]) -> Account:
+    if not account.admin:
+        raise HTTPException(403, "Only the school's administrator reads the audit log.")
+    return account
+
+
 Counsellor = Annotated[Account, Depends(current_account)]
 FreshCounsellor = Annotated[Account, Depends(fresh_account)]
+SchoolAdmin = Annotated[Account, Depends(admin_account)]
+
+
+def _me(account: Account) -> Me:
+    return Me(username=account.username, school=account.school, language=account.language,
+              role=account.role)
+
+
+def secure_request(request: Request) -> bool:
+    """Whether the session cookie must be Secure for this request.
+
+    `request.url.scheme` is "https" for TLS to uvicorn, and also behind a proxy that uvicorn
+    trusts (FORWARDED_ALLOW_IPS, loopback by default), whose X-Forwarded-Proto it applies. An
+    X-Forwarded-Proto of https from anyone else is honoured too: it can only make the cookie
+    stricter (a browser on plain HTTP then drops it), never send it in clear text.
+    """
+    if get_settings().cookie_secure or request.url.scheme == "https":
+        return True
+    forwarded = request.headers.get("x-forwarded-proto", "")
+    return forwarded.split(",")[0].strip().lower() == "https"
 
 
 def _filtered(account: Account, start: dt.date | None, end: dt.date | None, field: str | None,
@@ -235,18 +271,37 @@ def ui_strings() -> JSONResponse:
 
 # ----- API ------------------------------------------------------------------------------------
 
-@router.post("/api/counsellor/login", response_model=Me,
-             responses={400: {"description": "The body is not valid JSON."}, 401: {}})
-def login(request: LoginRequest, response: Response) -> Me:
-    """Check the password and set an HttpOnly, SameSite=Strict session cookie."""
-    account = accounts.authenticate(request.username, request.password)
+LOGIN_ERRORS: dict[int | str, dict] = {
+    400: {"description": "The body is not valid JSON."}, 401: {},
+    429: {"description": "Too many failed logins for this account or from this address.",
+          "headers": {"Retry-After": {"description": "Seconds to wait.",
+                                      "schema": {"type": "integer"}}}},
+}
+
+
+@router.post("/api/counsellor/login", response_model=Me, responses=LOGIN_ERRORS)
+def login(body: LoginRequest, request: Request, response: Response) -> Me:
+    """Check the password and set an HttpOnly, SameSite=Strict session cookie, Secure over
+    HTTPS. After repeated failures, attempts are refused for a while without a password check."""
+    settings = get_settings()
+    throttle = login_throttle(settings.login_failures_per_account,
+                              settings.login_failures_per_ip, settings.login_window_s)
+    ip = request.client.host if request.client else None
+    wait, ticket = throttle.attempt(body.username, ip)
+    if wait:
+        log.warning("Login throttled for %d s (too many failures)", wait)
+        minutes = -(-wait // 60)
+        raise HTTPException(429, f"Too many failed logins. Try again in {minutes} minute"
+                            f"{'' if minutes == 1 else 's'}.", headers={"Retry-After": str(wait)})
+    account = accounts.authenticate(body.username, body.password)
     if account is None:
-        raise HTTPException(401, "Wrong username or password.")
+        raise HTTPException(401, "Wrong username or password.")  # stays counted
+    throttle.succeeded(body.username, ip, ticket)
     token, lifetime = accounts.open_session(account)
     response.set_cookie(COOKIE, token, max_age=lifetime, httponly=True, samesite="strict",
-                        secure=get_settings().cookie_secure, path="/")
+                        secure=secure_request(request), path="/")
     response.headers["Cache-Control"] = "no-store"
-    return Me(username=account.username, school=account.school, language=account.language)
+    return _me(account)
 
 
 @router.post("/api/counsellor/logout", response_model=Ok)
@@ -258,7 +313,7 @@ def logout(response: Response, vv_counsellor: Annotated[str | None, Cookie()] = 
 
 @router.get("/api/counsellor/me", response_model=Me, responses={401: {}})
 def me(account: Counsellor) -> Me:
-    return Me(username=account.username, school=account.school, language=account.language)
+    return _me(account)
 
 
 @router.get("/api/counsellor/conversations", response_model=ConversationPage,
@@ -342,12 +397,13 @@ def _cell(value: object) -> str:
             responses={200: {"content": {"text/csv": {}}}, 401: {}})
 def export_csv(account: FreshCounsellor,
                lang: Annotated[str | None, Query(pattern="^(sv|fi|da)$")] = None) -> Response:
-    """All of this school's summaries as CSV (no transcripts)."""
+    """All of this school's summaries as CSV (no transcripts); written to the audit log."""
     language = lang or account.language
     with storage.session() as current:
         rows = current.scalars(_filtered(account, None, None, None, None).order_by(
             storage.ConversationSummary.started_at)).all()
         summaries = [Summary.model_validate_json(row.data) for row in rows]
+    accounts.audit(account, accounts.EXPORT, action="export_csv")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["conversation_id", "week", "started_at", "ended_at", "language",
@@ -394,3 +450,31 @@ def signups(account: Counsellor) -> list[Signup]:
             visit_title=visit.title.get(account.language) if visit else r.visit_id,
             nickname=r.nickname, language=r.language, created_at=_utc(r.created_at)))
     return result
+
+
+@router.get("/api/counsellor/audit", response_model=list[AuditRow],
+            responses={401: {}, 403: {"description": "Not the school's administrator."}})
+def audit_log(account: SchoolAdmin,
+              limit: Annotated[int, Query(ge=1, le=10_000)] = 500) -> list[AuditRow]:
+    """The school's own audit log, newest first: who read which transcript, who exported."""
+    return [AuditRow(at=_ts(e.at), username=e.username, action=e.action,
+                     conversation_id=e.conversation_id)
+            for e in accounts.audit_entries(account.school, limit)]
+
+
+@router.get("/api/counsellor/audit.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}, 401: {},
+                       403: {"description": "Not the school's administrator."}})
+def audit_csv(account: SchoolAdmin) -> Response:
+    """The school's own audit log as CSV; this export is itself audited."""
+    entries = accounts.audit_entries(account.school)
+    accounts.audit(account, accounts.EXPORT, action="audit_export")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at", "username", "action", "conversation_id"])
+    for e in entries:
+        writer.writerow([_cell(v) for v in (_ts(e.at).isoformat(), e.username, e.action,
+                                           e.conversation_id)])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="vagvisaren-audit.csv"',
+        "Cache-Control": "no-store"})

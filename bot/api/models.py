@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -86,3 +87,6 @@ class Health(BaseModel):
     rasa: bool
     action_server: bool
     database: bool = Field(description="The app's SQLite database answers `SELECT 1`.")
+    purge_last_run: dt.datetime | None = Field(
+        default=None, description="When the daily retention purge last finished (UTC); null "
+        "if it has not run yet.")

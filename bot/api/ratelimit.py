@@ -1,8 +1,8 @@
-"""In-process sliding-window rate limiter for the chat endpoint.
+"""In-process sliding-window rate limits: chat messages, and failed counsellor logins.
 
-Simple on purpose: one gateway process, no Redis. Each key (a session id or a client IP) keeps
-the timestamps of its recent messages; a message is allowed while fewer than `limit` fall
-inside the window. Running several gateway workers multiplies the effective limit.
+Simple on purpose: one gateway process, no Redis. Each key (a session id, an account or a
+client IP) keeps the timestamps of its recent hits; a request is allowed while fewer than
+`limit` fall inside the window. Running several gateway workers multiplies the effective limit.
 """
 
 from __future__ import annotations
@@ -36,6 +36,15 @@ class SlidingWindow:
             return 0.0
         return max(hits[0] + self.window_s - now, 0.001)
 
+    def clear(self, key: str) -> None:
+        self._hits.pop(key, None)
+
+    def discard(self, key: str, at: float) -> None:
+        """Take back the hit added at `at` (a login that turned out to be right)."""
+        hits = self._hits.get(key)
+        if hits is not None and at in hits:
+            hits.remove(at)
+
     def add(self, key: str, now: float) -> None:
         self._hits.setdefault(key, deque()).append(now)
         if len(self._hits) > MAX_KEYS:
@@ -43,40 +52,82 @@ class SlidingWindow:
                 del self._hits[stale]
 
 
-class ChatLimiter:
+class _PairLimiter:
+    """Two sliding windows over two kinds of key (e.g. session and IP), behind one lock."""
+
+    def __init__(self, first: int, second: int, window_s: float,
+                 clock: Callable[[], float] = time.monotonic):
+        self.config = (first, second, window_s)
+        self.first = SlidingWindow(first, window_s)
+        self.second = SlidingWindow(second, window_s)
+        self.clock = clock
+        self._lock = threading.Lock()
+
+    def _check(self, first: str | None, second: str | None) -> tuple[int, float]:
+        """(0, now) when allowed, and then counted; else (seconds to wait, now), not counted.
+
+        Checking and counting under one lock: parallel requests cannot all slip in before
+        the first is counted.
+        """
+        keys = [(w, k) for w, k in ((self.first, first), (self.second, second)) if k]
+        with self._lock:
+            now = self.clock()
+            wait = max((window.wait(key, now) for window, key in keys), default=0.0)
+            if wait > 0:
+                return max(1, math.ceil(wait)), now
+            for window, key in keys:
+                window.add(key, now)
+            return 0, now
+
+
+class ChatLimiter(_PairLimiter):
     """The two limits of `POST /api/chat`: per session id and per client IP."""
 
     def __init__(self, per_session: int, per_ip: int, window_s: float,
                  clock: Callable[[], float] = time.monotonic):
-        self.config = (per_session, per_ip, window_s)
-        self.sessions = SlidingWindow(per_session, window_s)
-        self.ips = SlidingWindow(per_ip, window_s)
-        self.clock = clock
-        self._lock = threading.Lock()
+        super().__init__(per_session, per_ip, window_s, clock)
 
     def check(self, session_id: str | None, ip: str | None) -> int:
         """0 when allowed (and counted), else whole seconds for the Retry-After header.
 
         A refused message is not counted, so a client that waits as told gets through.
         """
-        keys = [(w, k) for w, k in ((self.sessions, session_id), (self.ips, ip)) if k]
+        return self._check(session_id, ip)[0]
+
+
+class LoginThrottle(_PairLimiter):
+    """Failed counsellor logins per account name and per client IP.
+
+    Each attempt counts as a failure from the moment it arrives (a password check takes a
+    while, and parallel guesses must not all pass the check before one has failed); a success
+    takes its own count back and clears the account's failures. The IP's other failures stay,
+    so one valid account cannot reset guessing at others from the same address.
+    """
+
+    def __init__(self, per_account: int, per_ip: int, window_s: float,
+                 clock: Callable[[], float] = time.monotonic):
+        super().__init__(per_account, per_ip, window_s, clock)
+
+    def attempt(self, username: str, ip: str | None) -> tuple[int, float]:
+        """(0, ticket) when a login may be tried now, else (seconds for Retry-After, _)."""
+        return self._check(username, ip)
+
+    def succeeded(self, username: str, ip: str | None, ticket: float) -> None:
         with self._lock:
-            now = self.clock()
-            wait = max((window.wait(key, now) for window, key in keys), default=0.0)
-            if wait > 0:
-                return max(1, math.ceil(wait))
-            for window, key in keys:
-                window.add(key, now)
-            return 0
+            self.first.clear(username)
+            if ip:
+                self.second.discard(ip, ticket)
 
 
 _limiter: ChatLimiter | None = None
+_login: LoginThrottle | None = None
 
 
 def reset() -> None:
     """Forget all counts (tests; a restart does the same)."""
-    global _limiter
+    global _limiter, _login
     _limiter = None
+    _login = None
 
 
 def limiter(per_session: int, per_ip: int, window_s: float) -> ChatLimiter:
@@ -85,3 +136,11 @@ def limiter(per_session: int, per_ip: int, window_s: float) -> ChatLimiter:
     if _limiter is None or _limiter.config != (per_session, per_ip, window_s):
         _limiter = ChatLimiter(per_session, per_ip, window_s)
     return _limiter
+
+
+def login_throttle(per_account: int, per_ip: int, window_s: float) -> LoginThrottle:
+    """The process-wide login throttle; rebuilt when the settings change (tests change them)."""
+    global _login
+    if _login is None or _login.config != (per_account, per_ip, window_s):
+        _login = LoginThrottle(per_account, per_ip, window_s)
+    return _login

@@ -1,6 +1,7 @@
 """Interest matching: free text (sv/fi/da) -> ranked fields, programmes, jobs and companies."""
 
 from bot.matching.engine import (
+    FIT_STEP_KM,
     NEAR_KM,
     Matcher,
     get_matcher,
@@ -15,5 +16,6 @@ from bot.matching.types import (
     ProgrammeMatch,
 )
 
-__all__ = ["NEAR_KM", "CompanyMatch", "FieldMatch", "MatchResult", "Matcher", "ProfessionMatch",
-           "ProgrammeMatch", "get_matcher", "match_interests", "names_an_interest"]
+__all__ = ["FIT_STEP_KM", "NEAR_KM", "CompanyMatch", "FieldMatch", "MatchResult", "Matcher",
+           "ProfessionMatch", "ProgrammeMatch", "get_matcher", "match_interests",
+           "names_an_interest"]

@@ -185,3 +185,20 @@ def _weights_hash(array) -> str:  # noqa: ANN001 - numpy array
     import hashlib
 
     return hashlib.sha256(array.tobytes()).hexdigest()[:16]
+
+
+def ensure_model(var_dir: Path) -> bool:
+    """Build the model under `var_dir` unless the one there is up to date; True if it built.
+
+    The stack calls this before it starts the action server, whose worker must report ready
+    within Sanic's 30 s: on two busy cores, building inside the worker could miss that.
+    """
+    from bot.knowledge.loader import load_knowledge
+
+    kb = load_knowledge()
+    out_dir = var_dir / "match-model"
+    if stored_key(out_dir) == model_key(kb):
+        return False
+    build_model(kb, out_dir)
+    return True
+

@@ -50,6 +50,10 @@ MIN_ITEMS = 2  # fewest programmes / professions / companies worth showing
 WIDER_FIELD_SHARE = 0.1
 NAMED_JOB_BONUS = 0.5  # the user named the job itself ("bilmekaniker")
 NEAR_KM = 150  # companies further away come after all nearer ones, however well they fit
+# Within NEAR_KM a company's fit (0 the job the user named, 1 one of their top jobs, 2 their
+# main field, 3 another field) counts as this many km more travel per step: a welding firm
+# 50 km away comes before a toy maker next door, one 100 km away does not.
+FIT_STEP_KM = 30.0
 FIT_PROFESSIONS = 3  # a company employing one of the top jobs fits best
 
 
@@ -216,9 +220,8 @@ class Matcher:
 
     def _companies(self, top: list[FieldMatch], country: str | None, origin: Place | None,
                    named: set[str], jobs: set[str]) -> list[CompanyMatch]:
-        """Companies in the top fields: near ones (within NEAR_KM) first, then by fit (the
-        job the user named, one of their top jobs, their main field, another field), then by
-        distance."""
+        """Companies in the top fields: near ones (within NEAR_KM) first, ordered by distance
+        plus FIT_STEP_KM per step of fit; without a place, by fit, then score."""
         out = []
         if not top:
             return out
@@ -235,12 +238,13 @@ class Matcher:
             employs = {p for link in comp.links if link.field in top_ids
                        for p in link.professions}
             fit = (0 if employs & named else 1 if employs & jobs
-                   else 2 if comp.fields[0] == top[0].id else 3)
+                   else 2 if top[0].id in comp.fields else 3)
             out.append(CompanyMatch(comp.id, comp.name, comp.municipality, round(score, 4),
                                     via.reason, tuple(comp.fields), distance, comp.site, fit))
         if origin is not None:
-            out.sort(key=lambda m: (m.distance_km is None or m.distance_km > NEAR_KM, m.fit,
-                                    math.inf if m.distance_km is None else m.distance_km, m.id))
+            out.sort(key=lambda m: (m.distance_km is None or m.distance_km > NEAR_KM,
+                                    (math.inf if m.distance_km is None else m.distance_km)
+                                    + FIT_STEP_KM * m.fit, m.id))
         else:
             out.sort(key=lambda m: (m.fit, -m.score, m.id))
         return out

@@ -2,15 +2,21 @@
 and incoming messages scrubbed (bot.rasa_ext.scrubbing).
 
 bot/stack.py starts the Rasa server this way, so `make run`, the tests and the benchmarks
-all run the same, patched server.
+all run the same, patched server. The API token comes from the environment and is added to
+argv here, in-process, so it never appears on the command line (bot/rasa_ext/auth.py).
 """
 
 from __future__ import annotations
 
+import os
+import sys
+
 from bot.rasa_ext import patches, scrubbing
+from bot.rasa_ext.auth import with_token
 
 
 def main() -> None:
+    sys.argv = with_token(sys.argv, os.environ)
     patches.apply()
     scrubbing.apply()
     from rasa.__main__ import main as rasa_main

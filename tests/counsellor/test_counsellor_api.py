@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot import storage
-from bot.admin import accounts
+from bot.admin import accounts, schools
 from bot.api.app import app
 
 PASSWORD = "correct horse battery"
@@ -24,6 +24,8 @@ def client(tracker: Tracker) -> TestClient:
     conversation(tracker, "ours-2", now + 100, school="demo-skolan", language="fi")
     conversation(tracker, "theirs-1", now + 200, school="annan-skola")
     tracker.flush()
+    schools.add_school("demo-skolan", "Demoskolan")
+    schools.add_school("annan-skola", "Annan skola")
     storage.add_handover("ours-1", "Kan jag prata med någon? sam@example.se", "demo-skolan", "sv")
     storage.add_handover("theirs-1", "Hjälp", "annan-skola", "sv")
     storage.add_signup("ours-2", "industrinatten_goteborg", "Sam", "demo-skolan", "fi")
@@ -46,7 +48,8 @@ def test_no_default_credentials_and_login_required(client: TestClient) -> None:
 def test_login_cookie_and_logout(client: TestClient) -> None:
     reply = login(client)
     assert reply.status_code == 200
-    assert reply.json() == {"username": "anna", "school": "demo-skolan", "language": "sv"}
+    assert reply.json() == {"username": "anna", "school": "demo-skolan", "language": "sv",
+                            "role": "counsellor"}
     cookie = reply.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     token = reply.cookies["vv_counsellor"]

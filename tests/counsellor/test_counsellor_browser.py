@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from bot import storage
 from bot.settings import ROOT
-from bot.stack import Stack
+from bot.stack import Stack, free_port
 
 CHROMIUM = Path(os.environ.get("VAGVISAREN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -83,3 +84,49 @@ def test_counsellor_sees_conversation_and_handover(stack: Stack) -> None:
     with storage.session(f"sqlite:///{stack.var_dir / 'app.db'}") as current:
         entries = current.scalars(select(storage.AuditEntry)).all()
     assert [(e.username, e.conversation_id) for e in entries] == [("syv-browser", SENDER)]
+
+
+def test_login_page_says_when_logins_are_throttled(tmp_path: Path) -> None:
+    """Only the gateway (no Rasa needed): the third wrong password says how long to wait."""
+    _require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    port = free_port()
+    env = dict(os.environ, VAGVISAREN_VAR_DIR=str(tmp_path),
+               VAGVISAREN_LOGIN_FAILURES_PER_ACCOUNT="2", VAGVISAREN_PURGE_INTERVAL_HOURS="0")
+    gateway = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bot.api.app:app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{url}/counsellor", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and gateway.poll() is None
+                time.sleep(0.3)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                 args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(locale="sv-SE")
+                page.goto(f"{url}/counsellor")
+                error = page.locator("#login-error")
+                for status, expected in (
+                        (401, "Fel användarnamn"), (401, "Fel användarnamn"),
+                        (429, "För många misslyckade inloggningar. Försök igen om 15 min.")):
+                    page.fill("#username", "anna.syv")
+                    page.fill("#password", "not the password")
+                    # One login at a time: a slow 401 must not overwrite a later, fast 429.
+                    with page.expect_response(lambda r: r.url.endswith("/login")) as answer:
+                        page.click("#login-form button[type=submit]")
+                    assert answer.value.status == status
+                    expect(error).to_have_text(expected if status == 429 else
+                                               "Fel användarnamn eller lösenord.")
+            finally:
+                browser.close()
+    finally:
+        gateway.terminate()
+        gateway.wait(timeout=15)

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from bot import storage
+from bot.admin import schools
 from bot.admin.__main__ import cli, parse_age
 from bot.summaries import get_summary, refresh
 
@@ -29,6 +30,7 @@ def test_purge_keeps_only_aggregates(tracker: Tracker, var_dir) -> None:
     conversation(tracker, "new-1", now - 5 * DAY)
     tracker.flush()
     refresh()
+    schools.add_school("demo-skolan", "Demoskolan")
     storage.add_handover("old-1", "Ring mig", "demo-skolan", "sv")
     storage.add_signup("old-1", "industrinatten_goteborg", "Sam", "demo-skolan", "sv")
     storage.add_handover("new-1", "Hej", "demo-skolan", "sv")

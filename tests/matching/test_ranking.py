@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matching import NEAR_KM, Matcher, match_interests
+from bot.matching import FIT_STEP_KM, NEAR_KM, Matcher, match_interests
 
 
 def test_mopeds_rank_vehicles_first(matcher: Matcher) -> None:
@@ -59,14 +59,17 @@ def test_programmes_are_only_of_the_given_country(matcher: Matcher, country: str
     assert set(result.programmes[0].fields) & {"manufacturing", "automation"}
 
 
-def test_companies_near_the_place_come_by_fit_then_distance(matcher: Matcher) -> None:
+def test_companies_near_the_place_come_by_distance_plus_fit(matcher: Matcher) -> None:
+    """Each step of fit weighs FIT_STEP_KM: a near welding firm beats a far one, and a firm in
+    another field must be that much nearer to come first."""
     result = matcher.match("kemia ja hitsaus kiinnostaa", [], "fi", place="pori", limit=50)
     assert result.country == "FI"
-    keys = [(c.distance_km is None or c.distance_km > NEAR_KM, c.fit, c.distance_km)
+    keys = [(c.distance_km is None or c.distance_km > NEAR_KM,
+             (c.distance_km or 0) + FIT_STEP_KM * c.fit, c.fit, c.distance_km)
             for c in result.companies]
-    assert len(keys) >= 2 and None not in [k[2] for k in keys]
-    assert keys == sorted(keys)  # type: ignore[type-var]
-    assert {k[1] for k in keys} >= {0, 1}  # both welding employers and other fits are here
+    assert len(keys) >= 2 and None not in [k[3] for k in keys]
+    assert [k[:2] for k in keys] == sorted(k[:2] for k in keys)  # type: ignore[type-var]
+    assert {k[2] for k in keys} >= {0, 1}  # both welding employers and other fits are here
     assert result.companies[0].fit == 0 and result.companies[0].distance_km < 60
 
 

@@ -214,6 +214,11 @@ async function start() {
     });
     $("password").value = "";
     if (!response.ok) {
+      // 429: too many failed logins; say how long to wait instead of "wrong password".
+      const wait = Number(response.headers.get("Retry-After"));
+      $("login-error").textContent = response.status === 429 && wait > 0
+        ? t("login_throttled").replace("{minutes}", String(Math.ceil(wait / 60)))
+        : t("login_failed");
       $("login-error").hidden = false;
       return;
     }
