@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.api.edge import EdgeRoute, preflight
 from bot.api.models import BotMessage, ChatRequest, ChatResponse, ErrorResponse, Health
 from bot.api.ratelimit import limiter
 from bot.language import STATE, SUPPORTED
+from bot.privacy import scrub
 from bot.rasa_token import rasa_token
 from bot.settings import get_settings
 from bot.storage import engine
@@ -51,11 +53,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/api/chat", response_model=ChatResponse, responses=ERRORS)
 async def chat(body: ChatRequest, request: Request) -> ChatResponse:
-    """Forward one message to Rasa with its metadata and return the bot's messages."""
+    """Forward one message, identifiers scrubbed, to Rasa with its metadata and return the
+    bot's messages."""
     settings = get_settings()
-    text = body.message.strip()
+    text = _well_formed(body.message).strip()
     if not text:
         raise HTTPException(422, "message: the message is empty.")
+    if _RASA_COMMANDS.match(text):
+        raise HTTPException(422, "message: Rasa's own commands (/restart, /session_start, /back) "
+                                 "are not accepted.")
     if len(text) > settings.max_message_chars:
         raise HTTPException(
             422, f"message: the message is longer than {settings.max_message_chars} characters."
@@ -81,6 +87,9 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
         )
         if value is not None
     }
+    # Identifiers never reach Rasa's tracker store, the actions or the app tables: the text is
+    # scrubbed here, off the event loop (a long run of digits costs the matcher ~0.1 s).
+    text = await run_in_threadpool(scrub, text)
     payload = {"sender": session_id, "message": text, "metadata": metadata}
     try:
         reply = await rasa_client().post(
@@ -92,7 +101,8 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
         if not isinstance(raw, list):
             raise ValueError(f"Rasa answered {type(raw).__name__}, not a list")
     except (httpx.HTTPError, ValueError) as err:
-        log.error("Rasa did not answer for session %s: %r", session_id, err)
+        # The error's type only: some errors quote the request, that is the message.
+        log.error("Rasa did not answer for session %s: %s", session_id, type(err).__name__)
         return _unavailable(session_id, body.language or settings.default_language)
     state = _state(raw)
     messages = _messages([m for m in raw if not _is_state(m)])
@@ -102,6 +112,17 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
         log.error("Rasa answered nothing for session %s: is the action server up?", session_id)
         return _unavailable(session_id, body.language or settings.default_language)
     return ChatResponse(session_id=session_id, messages=messages, **state)
+
+
+# Rasa's built-in conversation commands reset or rewind the tracker and answer nothing, which
+# reads as a broken stack; the widget never sends them, so a typed one is refused.
+_RASA_COMMANDS = re.compile(r"^/(?:restart|session_start|back)(?![\w])")
+
+
+def _well_formed(text: str) -> str:
+    """The text with lone surrogates (half an emoji, e.g. cut by a client) as U+FFFD: they
+    cannot be encoded as UTF-8, so Rasa could not be sent the message at all."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _is_state(item: Any) -> bool:

@@ -1,4 +1,5 @@
-"""`python -m bot.rasa_ext run …`: Rasa's own command line with bot.rasa_ext.patches applied.
+"""`python -m bot.rasa_ext run …`: Rasa's own command line with bot.rasa_ext.patches applied
+and incoming messages scrubbed (bot.rasa_ext.scrubbing).
 
 bot/stack.py starts the Rasa server this way, so `make run`, the tests and the benchmarks
 all run the same, patched server. The API token comes from the environment and is added to
@@ -10,13 +11,14 @@ from __future__ import annotations
 import os
 import sys
 
-from bot.rasa_ext import patches
+from bot.rasa_ext import patches, scrubbing
 from bot.rasa_ext.auth import with_token
 
 
 def main() -> None:
     sys.argv = with_token(sys.argv, os.environ)
     patches.apply()
+    scrubbing.apply()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

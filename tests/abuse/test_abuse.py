@@ -1,7 +1,9 @@
-"""At least 200 hostile or odd inputs through the gateway: a sane reply or a clean 4xx.
+"""At least 200 hostile or odd inputs through the gateway: a real answer or a clean 4xx.
 
-Never a 5xx, never a stack trace, always JSON. Markup in a reply is data, never HTML: the
-widget renders text with textContent (tests/web checks one injection in a real browser).
+Never a 5xx, never a stack trace, always JSON, and never the degraded "cannot answer right
+now" (abuse_checks.py; test_abuse_can_fail.py shows that verdict fails on a broken stack).
+Markup in a reply is data, never HTML: the widget renders text with textContent (tests/web
+checks one injection in a real browser).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from abuse_checks import check_reply
 
 from bot.stack import Stack
 
@@ -49,7 +52,10 @@ def _generated_messages() -> Iterator[tuple[str, object]]:
 
 
 def _messages() -> Iterator[tuple[str, object]]:
+    """The corpus but its identifiers, which test_identifiers_stored.py sends and checks."""
     for category, items in CORPUS.items():
+        if category == "identifiers":
+            continue
         for n, text in enumerate(items):
             yield f"{category}-{n}", text
     yield from _generated_messages()
@@ -92,20 +98,6 @@ def test_corpus_is_big_enough() -> None:
     assert len(MESSAGES) + len(BAD_BODIES) + len(ODD_BODIES) + len(BAD_SESSIONS) >= 200
 
 
-def _check(reply: httpx.Response) -> None:
-    assert reply.status_code < 500, reply.text[:300]
-    assert reply.status_code != 429, "the stack fixture disables rate limits"
-    assert reply.headers["content-type"].startswith("application/json")
-    body = reply.json()
-    if reply.status_code == 200:
-        assert isinstance(body["messages"], list) and body["session_id"]
-        for message in body["messages"]:
-            assert message.get("text") or message.get("custom") or message.get("buttons")
-    else:
-        assert 400 <= reply.status_code < 500 and isinstance(body.get("detail"), (str, list))
-        assert "Traceback" not in reply.text
-
-
 @pytest.fixture(scope="module")
 def gateway(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
@@ -114,7 +106,7 @@ def gateway(stack: Stack) -> Iterator[httpx.Client]:
 
 @pytest.mark.parametrize(("case", "message"), MESSAGES, ids=[c for c, _ in MESSAGES])
 def test_message(gateway: httpx.Client, case: str, message: object) -> None:
-    _check(gateway.post("/api/chat", json={"message": message}))
+    check_reply(gateway.post("/api/chat", json={"message": message}))
 
 
 @pytest.mark.parametrize(("case", "body", "content_type"), BAD_BODIES,
@@ -122,20 +114,20 @@ def test_message(gateway: httpx.Client, case: str, message: object) -> None:
 def test_bad_body(gateway: httpx.Client, case: str, body: bytes, content_type: str) -> None:
     reply = gateway.post("/api/chat", content=body, headers={"content-type": content_type})
     assert 400 <= reply.status_code < 500
-    _check(reply)
+    check_reply(reply)
 
 
 @pytest.mark.parametrize(("case", "body"), ODD_BODIES, ids=[c for c, _ in ODD_BODIES])
 def test_odd_body(gateway: httpx.Client, case: str, body: bytes) -> None:
-    _check(gateway.post("/api/chat", content=body,
-                        headers={"content-type": "application/json"}))
+    check_reply(gateway.post("/api/chat", content=body,
+                             headers={"content-type": "application/json"}))
 
 
 @pytest.mark.parametrize("session_id", BAD_SESSIONS, ids=range(len(BAD_SESSIONS)))
 def test_bad_session_id(gateway: httpx.Client, session_id: str) -> None:
     reply = gateway.post("/api/chat", json={"message": "hej", "session_id": session_id})
     assert reply.status_code == 422
-    _check(reply)
+    check_reply(reply)
 
 
 def test_tracker_store_survives_the_corpus(stack: Stack, gateway: httpx.Client) -> None:
