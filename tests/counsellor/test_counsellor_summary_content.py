@@ -116,3 +116,34 @@ def test_state_stored_before_the_new_items_still_loads(tracker: Tracker) -> None
 ])
 def test_names_not_ids(kind: str, record_id: str, language: str, name: str) -> None:
     assert name_of(kind, record_id, language) == name
+
+
+def test_conversation_endpoints_return_names_and_labels(tracker: Tracker) -> None:
+    """The API names everything in the counsellor's language: the list's fields by label,
+    and the detail's suggestions, schools and sign-ups by name, never by id."""
+    from fastapi.testclient import TestClient
+
+    from bot.admin import accounts, schools
+    from bot.api.app import app
+
+    rich_conversation(tracker, "rich", time.time() - 3600)
+    tracker.flush()
+    schools.add_school("demo-skolan", "Demoskolan")
+    accounts.add_counsellor("anna", "demo-skolan", "correct horse battery", "fi")
+    client = TestClient(app)
+    assert client.post("/api/counsellor/login", json={
+        "username": "anna", "password": "correct horse battery"}).status_code == 200
+    listed = client.get("/api/counsellor/conversations").json()["items"][0]
+    assert listed["fields"][0] == "vehicles" and listed["field_labels"][0] == "Ajoneuvot"
+    sv = client.get("/api/counsellor/conversations/rich?lang=sv").json()
+    names = sv["suggested_names"]
+    assert [n["name"] for n in names["programmes"]] == ["Fordons- och transportprogrammet"]
+    assert names["schools"][0] == {"id": "motorbranschens_tekniska_gymnasium",
+                                   "name": "Motorbranschens tekniska gymnasium (Göteborg)"}
+    assert names["professions"][0]["name"] == "Bilmekaniker"
+    assert [n["name"] for n in names["companies"]] == ["volvo"]  # not in the knowledge base
+    assert sv["signup_names"][0]["name"] == names["visits"][0]["name"] != "industrinatten_goteborg"
+    assert sv["interests"][1] == f"jag gillar bilar, ring mig {PHONE_MASK}"
+    assert sv["unanswered"][1].endswith(EMAIL_MASK)
+    fi = client.get("/api/counsellor/conversations/rich").json()
+    assert fi["suggested_names"]["programmes"][0]["name"] != names["programmes"][0]["name"]
