@@ -130,9 +130,11 @@ def _user(state: State, data: dict[str, Any], intent: str | None) -> None:
         _unanswered(state, text)
     if intent in CONCERNS:
         _add(state.concerns, intent)
+    # Scrubbed before they enter the stored state: the app DB keeps no raw identifier, even in
+    # the builder's working copy (masks do not change which fields the words match).
     if intent == "tell_interest" and text:
-        state.interest_texts.append(text[:300])
-    state.last_user_text = text[:1000]
+        state.interest_texts.append(scrub(text)[:300])
+    state.last_user_text = scrub(text[:1000])
     if state.school is None:
         state.school = school_id((data.get("metadata") or {}).get("school"))
 

@@ -147,3 +147,17 @@ def test_conversation_endpoints_return_names_and_labels(tracker: Tracker) -> Non
     assert sv["unanswered"][1].endswith(EMAIL_MASK)
     fi = client.get("/api/counsellor/conversations/rich").json()
     assert fi["suggested_names"]["programmes"][0]["name"] != names["programmes"][0]["name"]
+
+
+def test_stored_state_holds_no_raw_identifier(tracker: Tracker) -> None:
+    """The builder's working copy (the `state` column) is scrubbed too, not only the view."""
+    rich_conversation(tracker, "rich", time.time() - 3600)
+    tracker.user("rich", time.time(), "mitt nummer är 070-123 45 67", "inform")
+    tracker.flush()
+    refresh()
+    with storage.session() as current:
+        row = current.get(storage.ConversationSummary, "rich")
+        assert row is not None
+        stored = row.state + row.data
+    assert "070-123" not in stored and "sam@example.se" not in stored
+    assert PHONE_MASK in stored
