@@ -32,6 +32,7 @@ from bot.privacy import scrub
 from bot.settings import get_settings
 from bot.summaries import Summary, readable, refresh, transcript, week_of
 from bot.summaries.purge import aggregate_keys
+from bot.summaries.text import name_of
 
 log = logging.getLogger("vagvisaren.counsellor")
 WEB = Path(__file__).resolve().parent.parent / "web" / "counsellor"
@@ -69,6 +70,23 @@ class Me(BaseModel):
     role: str = Field(description="counsellor, or admin (also reads the audit log)")
 
 
+class Named(BaseModel):
+    """A knowledge-base record by id and by its name in the counsellor's language."""
+
+    id: str
+    name: str
+
+
+class Suggested(BaseModel):
+    """What the bot suggested, by name; `schools` are those on the programme cards."""
+
+    programmes: list[Named] = Field(default_factory=list)
+    schools: list[Named] = Field(default_factory=list)
+    professions: list[Named] = Field(default_factory=list)
+    companies: list[Named] = Field(default_factory=list)
+    visits: list[Named] = Field(default_factory=list)
+
+
 class Conversation(BaseModel):
     id: str
     language: str | None
@@ -84,6 +102,14 @@ class Conversation(BaseModel):
     handover_question: str | None
     fallback_count: int
     summary: str
+    field_labels: list[str] = Field(default_factory=list,
+                                    description="`fields` by label, in the same order")
+    interests: list[str] = Field(default_factory=list,
+                                 description="The pupil's own words, scrubbed")
+    suggested_names: Suggested = Field(default_factory=Suggested)
+    signup_names: list[Named] = Field(default_factory=list)
+    unanswered: list[str] = Field(
+        default_factory=list, description="Questions answered by a fallback, scrubbed")
 
 
 class TranscriptLine(BaseModel):
@@ -155,7 +181,14 @@ def _ts(value: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(value, dt.UTC)
 
 
+def _named(kind: str, ids: list[str], language: str) -> list[Named]:
+    return [Named(id=i, name=name_of(kind, i, language)) for i in ids]
+
+
 def _conversation(summary: Summary, language: str) -> Conversation:
+    """The summary with names in the counsellor's language; quotes scrubbed once more, as
+    the scrubber may have learnt more since the summary was stored."""
+    suggested = summary.suggested
     return Conversation(
         id=summary.conversation_id, language=summary.language,
         plain_language=summary.plain_language, started_at=_ts(summary.started_at),
@@ -163,6 +196,16 @@ def _conversation(summary: Summary, language: str) -> Conversation:
         place=summary.place, suggested=summary.suggested, signups=summary.signups,
         handover=summary.handover, handover_question=scrub(summary.handover_question) or None,
         fallback_count=summary.fallback_count, summary=readable(summary, language),
+        field_labels=[name_of("field", f, language) for f in summary.fields],
+        interests=[scrub(i) for i in summary.interests],
+        suggested_names=Suggested(
+            programmes=_named("programme", suggested.get("programme", []), language),
+            schools=_named("school", summary.schools, language),
+            professions=_named("profession", suggested.get("profession", []), language),
+            companies=_named("company", suggested.get("company", []), language),
+            visits=_named("visit", suggested.get("visit", []), language)),
+        signup_names=_named("visit", summary.signups, language),
+        unanswered=[scrub(q) for q in summary.unanswered],
     )
 
 

@@ -18,10 +18,21 @@ from bot.privacy import school_id, scrub
 
 KINDS = ("programme", "profession", "company", "visit")
 FALLBACK_UTTERS = {"utter_default", "utter_action_error"}
+# A summary fits on one screen: a few quotes, each short, are enough to act on.
+MAX_QUOTES = 3
+QUOTE_CHARS = 160
+MAX_SCHOOLS = 6
 
 
 class Summary(BaseModel):
-    """What a counsellor sees about one conversation (no free text except the scrubbed question)."""
+    """What a counsellor sees about one conversation.
+
+    Suggestions, schools, sign-ups and fields are knowledge-base ids, named at read time in
+    the counsellor's language (one stored summary serves sv, fi and da readers, and a renamed
+    record shows its new name). The only free text is the pupil's own words, scrubbed and
+    capped: the interests, the handover question and the questions the bot could not answer.
+    Every field added after the first release has a default, so older stored rows still load.
+    """
 
     conversation_id: str
     school: str | None = None
@@ -40,6 +51,12 @@ class Summary(BaseModel):
     # The questions behind the choice the pupil raised (intent names: worry_choice, ask_pay,
     # ...), so the counsellor knows what to talk about; never the pupil's words.
     concerns: list[str] = Field(default_factory=list)
+    # The pupil's interests in their own words (scrubbed, capped), for the counsellor to quote.
+    interests: list[str] = Field(default_factory=list)
+    # Schools (provider ids) listed on the programme cards the bot showed, nearest first.
+    schools: list[str] = Field(default_factory=list)
+    # What the pupil asked that the bot answered with a fallback (scrubbed, capped, first few).
+    unanswered: list[str] = Field(default_factory=list)
 
 
 class State(Summary):
@@ -62,6 +79,19 @@ class State(Summary):
 def _add(values: list[str], value: Any) -> None:
     if isinstance(value, str) and value and value not in values:
         values.append(value)
+
+
+def quote(text: str | None) -> str:
+    """The pupil's words as a counsellor may read them: identifiers masked, one line, short."""
+    cleaned = " ".join(scrub(text).split())
+    return cleaned if len(cleaned) <= QUOTE_CHARS else cleaned[:QUOTE_CHARS - 1].rstrip() + "…"
+
+
+def _unanswered(state: State, text: str) -> None:
+    """Remember a question the bot could not answer; button payloads ("/x") are no question."""
+    said = quote(text)
+    if said and not text.startswith("/") and len(state.unanswered) < MAX_QUOTES:
+        _add(state.unanswered, said)
 
 
 def _place_name(value: Any) -> str | None:
@@ -97,11 +127,14 @@ def _user(state: State, data: dict[str, Any], intent: str | None) -> None:
     state.pending_fallback = intent == "nlu_fallback"
     if state.pending_fallback:
         state.fallback_count += 1
+        _unanswered(state, text)
     if intent in CONCERNS:
         _add(state.concerns, intent)
+    # Scrubbed before they enter the stored state: the app DB keeps no raw identifier, even in
+    # the builder's working copy (masks do not change which fields the words match).
     if intent == "tell_interest" and text:
-        state.interest_texts.append(text[:300])
-    state.last_user_text = text[:1000]
+        state.interest_texts.append(scrub(text)[:300])
+    state.last_user_text = scrub(text[:1000])
     if state.school is None:
         state.school = school_id((data.get("metadata") or {}).get("school"))
 
@@ -112,6 +145,7 @@ def _bot(state: State, data: dict[str, Any]) -> None:
         state.pending_fallback = False  # the reply to an nlu_fallback: counted once
     elif utter in FALLBACK_UTTERS:
         state.fallback_count += 1
+        _unanswered(state, state.last_user_text)
     if utter == "utter_signup_confirmed" and state.pending_signup:
         _add(state.signups, state.pending_signup)
         state.pending_signup = None
@@ -122,6 +156,9 @@ def _bot(state: State, data: dict[str, Any]) -> None:
         if not isinstance(item, dict) or item.get("kind") not in KINDS:
             continue
         _add(state.suggested.setdefault(item["kind"], []), item.get("id"))
+        for school in item.get("providers") or []:
+            if isinstance(school, dict) and len(state.schools) < MAX_SCHOOLS:
+                _add(state.schools, school.get("id"))
         if item["kind"] != "visit":
             for field_id in item.get("fields") or []:
                 _add(state.payload_fields, field_id)
@@ -161,7 +198,12 @@ def apply(state: State, type_name: str, timestamp: float | None, intent: str | N
 
 def finish(state: State) -> None:
     """Interests as field ids: matched from the pupil's own words (re-matched only when they
-    changed), else the fields of what the bot suggested."""
+    changed), else the fields of what the bot suggested. The interests in the pupil's own
+    words are re-quoted here too, so a state stored before they were summarised gains them."""
+    state.interests = []
+    for said in state.interest_texts:
+        if len(state.interests) < MAX_QUOTES:
+            _add(state.interests, quote(said))
     key = json.dumps([state.interest_texts, state.interests_slot, state.language])
     if key != state.matched_key:
         state.matched_key = key

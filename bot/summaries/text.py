@@ -61,3 +61,35 @@ def readable(summary: Summary, language: str = "sv") -> str:
     elif summary.fallback_count:
         sentences.append(t["fallbacks"].format(count=summary.fallback_count))
     return " ".join(sentences)
+
+
+def _at(name: str, site: str | None, municipality: str) -> str:
+    """"Volvo Cars (Torslanda, Göteborg)": which works or campus, and in which town."""
+    place = load_knowledge().place(municipality)
+    where = ", ".join(p for p in (site, place.name if place else None) if p)
+    return f"{name} ({where})" if where else name
+
+
+def name_of(kind: str, record_id: str, language: str) -> str:
+    """A stored id by its knowledge-base name in `language`; the id itself when the record is
+    gone (the summary outlives a knowledge-base edit, and an id is better than nothing)."""
+    knowledge = load_knowledge()
+    if kind == "field":
+        field = knowledge.field(record_id)
+        return field.label.get(language) if field else record_id
+    if kind == "programme":
+        programme = knowledge.programme(record_id)
+        return programme.name.get(language) if programme else record_id
+    if kind == "profession":
+        profession = knowledge.profession(record_id)
+        return profession.title.get(language) if profession else record_id
+    if kind == "company":
+        company = knowledge.company(record_id)
+        return _at(company.name, company.site, company.municipality) if company else record_id
+    if kind == "visit":
+        visit = knowledge.visit(record_id)
+        return visit.title.get(language) if visit else record_id
+    if kind == "school":
+        school = knowledge.provider(record_id)
+        return _at(school.name, school.campus, school.municipality) if school else record_id
+    raise ValueError(f"unknown kind {kind!r}")

@@ -74,7 +74,7 @@ async function loadConversations() {
     row.tabIndex = 0;
     row.dataset.id = item.id;
     row.append(el("td", formatDate(item.started_at)), el("td", langName(item.language)),
-      el("td", item.fields.join(", ")));
+      el("td", (item.field_labels || item.fields).join(", ")));
     const summary = el("td", item.summary);
     if (item.handover) summary.prepend(el("span", "● ", "handover-flag"));
     row.append(summary);
@@ -94,7 +94,48 @@ async function openDetail(id) {
   state.current = id;
   $("detail").hidden = false;
   $("detail-summary").textContent = data.summary;
+  facts($("detail-facts"), data);
   clear($("transcript"));
+}
+
+// The summary a counsellor acts on, one row per item: names in the counsellor's language and
+// the pupil's own (scrubbed) words as quotes. An empty item shows a dash, so a missing
+// answer reads as "none", not as a page that failed to load.
+function facts(list, data) {
+  clear(list);
+  const names = (items) => (items || []).map((item) => item.name);
+  const s = data.suggested_names || {};
+  const rows = [
+    ["place", data.place ? [data.place] : []],
+    ["interests", data.interests, true],
+    ["fields", data.field_labels],
+    ["programmes", names(s.programmes)],
+    ["schools", names(s.schools)],
+    ["professions", names(s.professions)],
+    ["companies", names(s.companies)],
+    ["visits", names(s.visits)],
+    ["signed_up", names(data.signup_names)],
+    ["handover_question", data.handover_question ? [data.handover_question] : [], true],
+    ["unanswered", data.unanswered, true],
+  ];
+  for (const [key, values, quoted] of rows) {
+    const dd = el("dd");
+    dd.dataset.item = key;
+    if (!values || !values.length) {
+      dd.textContent = t("nothing");
+    } else if (values.length === 1 && !quoted) {
+      dd.textContent = values[0];
+    } else {
+      const ul = el("ul");
+      for (const value of values) {
+        const li = el("li");
+        li.append(quoted ? el("q", value) : document.createTextNode(value));
+        ul.append(li);
+      }
+      dd.append(ul);
+    }
+    list.append(el("dt", t(key)), dd);
+  }
 }
 
 async function showTranscript() {
@@ -143,8 +184,20 @@ async function loadSignups() {
 
 const SVG = "http://www.w3.org/2000/svg";
 
-function chart(svg, counts) {
+// A bar chart is an image to assistive technology: its aria-label says every bar in words,
+// and the table next to it (under "show as table") holds the same numbers.
+function chart(svg, table, caption, counts) {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
+  const words = counts.map((c) => `${c.label}: ${c.count}`).join(", ");
+  svg.setAttribute("aria-label", `${caption}. ${words || t("chart_empty")}`);
+  const body = table.tBodies[0];
+  clear(body);
+  for (const count of counts) {
+    const row = el("tr");
+    row.append(el("th", count.label), el("td", count.count));
+    row.firstChild.scope = "row";
+    body.append(row);
+  }
   const rowHeight = 22, labelWidth = 160, width = 560;
   const max = Math.max(1, ...counts.map((c) => c.count));
   svg.setAttribute("viewBox", `0 0 ${width} ${Math.max(1, counts.length) * rowHeight}`);
@@ -170,9 +223,10 @@ function chart(svg, counts) {
 
 async function loadStats() {
   const stats = await api(`/stats?lang=${state.lang}`);
-  chart($("chart-field"), stats.by_field);
-  chart($("chart-language"), stats.by_language);
-  chart($("chart-week"), stats.by_week);
+  for (const [key, counts] of [["field", stats.by_field], ["language", stats.by_language],
+    ["week", stats.by_week]]) {
+    chart($(`chart-${key}`), $(`table-${key}`), t(`by_${key}`), counts);
+  }
   const select = $("f-field");
   const chosen = select.value;
   while (select.options.length > 1) select.remove(1);
