@@ -132,7 +132,7 @@ def test_summary_page_names_everything_and_passes_axe(gateway: str) -> None:
             expect(item("handover_question")).to_contain_text("vilket program jag ska välja")
             unanswered = item("unanswered").locator("q")
             expect(unanswered).to_have_count(2)
-            expect(unanswered.first).to_have_text("kan man jobba med rallybilar? ring [phone]")
+            expect(unanswered.first).to_have_text("kan man jobba med rallybilar? ring [telefon]")
             expect(page.locator("#detail")).not_to_contain_text("070-123")
             # The charts are images with their numbers in words, and a table of the same.
             chart = page.locator("#chart-language")

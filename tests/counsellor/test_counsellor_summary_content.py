@@ -10,7 +10,7 @@ import pytest
 from counsellor_events import Tracker, conversation
 
 from bot import storage
-from bot.privacy import EMAIL_MASK, ID_MASK, PHONE_MASK
+from bot.privacy import EMAIL_MASK, PERSONNUMMER_MASK, PHONE_MASK
 from bot.summaries import get_summary, refresh
 from bot.summaries.state import MAX_QUOTES, QUOTE_CHARS, State, Summary
 from bot.summaries.text import name_of
@@ -71,14 +71,14 @@ def test_quotes_are_few_short_and_scrubbed() -> None:
     from bot.summaries.state import apply
 
     state = State(conversation_id="q")
-    said = ["mitt personnummer är 080512-1234, vad gör jag?", "/request_visit",
+    said = ["mitt personnummer är 080512-1233, vad gör jag?", "/request_visit",
             "x" * 500, "en fjärde fråga", "en femte fråga"]
     for i, text in enumerate(said):
         apply(state, "user", 1000.0 + i, "nlu_fallback", None,
               json.dumps({"text": text, "parse_data": {"intent": {"name": "nlu_fallback"}}}))
     assert state.fallback_count == 5
     assert len(state.unanswered) == MAX_QUOTES
-    assert state.unanswered[0] == f"mitt personnummer är {ID_MASK}, vad gör jag?"
+    assert state.unanswered[0] == f"mitt personnummer är {PERSONNUMMER_MASK}, vad gör jag?"
     assert "/request_visit" not in state.unanswered
     assert len(state.unanswered[1]) == QUOTE_CHARS and state.unanswered[1].endswith("…")
 
