@@ -8,6 +8,7 @@ anything else gets the first suggestions and the question about visits.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -142,6 +143,8 @@ def _is_repeat(dispatcher: CollectingDispatcher, before: int, domain: dict[str, 
 
 # Load the matcher when the action server's worker starts, not on a pupil's first message
 # (~8 s). Only in Sanic's worker process: in the main process, loading torch fixes the
-# multiprocessing start method, and Sanic then refuses to start its workers.
+# multiprocessing start method, and Sanic then refuses to start its workers. In a thread, so
+# the worker reports ready to Sanic at once (Sanic stops a worker silent for 30 s, which a
+# load on two busy cores can take); a message that comes sooner waits on get_matcher's lock.
 if os.environ.get("SANIC_WORKER_NAME"):
-    get_matcher()
+    threading.Thread(target=get_matcher, name="load-matcher", daemon=True).start()

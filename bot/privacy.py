@@ -67,6 +67,9 @@ CPR_MASK = "[cpr]"
 PHONE_MASK = "[telefon]"
 EMAIL_MASK = "[e-post]"
 ADDRESS_MASK = "[adress]"
+# A first name given for a visit sign-up: kept in the sign-up record only, masked in the
+# tracker store (bot/rasa_ext/redaction.py).
+NAME_MASK = "[förnamn]"
 
 PHONE_REGIONS = ("SE", "FI", "DK")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)

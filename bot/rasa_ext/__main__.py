@@ -1,5 +1,6 @@
 """`python -m bot.rasa_ext run …`: Rasa's own command line with bot.rasa_ext.patches applied
-and incoming messages scrubbed (bot.rasa_ext.scrubbing).
+and incoming messages scrubbed (bot.rasa_ext.scrubbing), and a sign-up's first name masked
+before the tracker is saved (bot.rasa_ext.redaction).
 
 bot/stack.py starts the Rasa server this way, so `make run`, the tests and the benchmarks
 all run the same, patched server. The API token comes from the environment and is added to
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from bot.rasa_ext import patches, scrubbing
+from bot.rasa_ext import patches, redaction, scrubbing
 from bot.rasa_ext.auth import with_token
 
 
@@ -19,6 +20,7 @@ def main() -> None:
     sys.argv = with_token(sys.argv, os.environ)
     patches.apply()
     scrubbing.apply()
+    redaction.apply()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

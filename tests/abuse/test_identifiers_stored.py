@@ -26,6 +26,7 @@ from bot.privacy import (
     CPR_MASK,
     EMAIL_MASK,
     HETU_MASK,
+    NAME_MASK,
     PERSONNUMMER_MASK,
     PHONE_MASK,
 )
@@ -161,3 +162,44 @@ def test_one_message_with_every_kind_is_stored_scrubbed(stack: Stack,
         questions = [r.question for r in current.query(storage.HandoverRequest)
                      .filter_by(conversation_id=session)]
     assert questions and all(mask in questions[0] for mask in masks), questions
+
+
+def _say(gateway: httpx.Client, session: str | None, text: str) -> dict:
+    body = {"message": text, "language": "sv"} | ({"session_id": session} if session else {})
+    reply = gateway.post("/api/chat", json=body)
+    check_reply(reply)
+    return reply.json()
+
+
+@pytest.mark.e2e
+def test_a_sign_up_name_is_kept_in_the_sign_up_record_only(stack: Stack,
+                                                           gateway: httpx.Client) -> None:
+    """Issue 15: the first name given for a visit is the one exception to scrubbing, and is
+    stored only with the sign-up; the tracker store holds NAME_MASK instead."""
+    name = "Oleksandra"
+    first = _say(gateway, None, "vill jobba med lastbilar i umeå")
+    session = first["session_id"]
+    visits = _say(gateway, session, "japp visa dom")
+    buttons = [b for m in visits["messages"] for b in (m.get("buttons") or [])]
+    assert buttons, visits
+    asked = _say(gateway, session, buttons[0]["payload"])
+    assert asked["messages"], asked
+    done = _say(gateway, session, name)
+    assert done["messages"], done
+    app_db = stack.var_dir / "app.db"
+    with storage.session(f"sqlite:///{app_db}") as current:
+        names = [r.nickname for r in current.query(storage.SignupRequest)
+                 .filter_by(conversation_id=session)]
+    assert names == [name]
+    assert _leaks([name], list(_values(stack.tracker_db))) == []
+    with sqlite3.connect(stack.tracker_db) as db:
+        said = [json.loads(data)["text"] for (data,) in db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (session,))]
+    assert NAME_MASK in said, said
+    refresh(f"sqlite:///{stack.tracker_db}", f"sqlite:///{app_db}")
+    with sqlite3.connect(app_db) as db:
+        holding = {table for (table,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'")
+            if any(name in " ".join(map(str, row))
+                   for row in db.execute(f'SELECT * FROM "{table}"'))}
+    assert holding == {"signup_requests"}
