@@ -151,8 +151,10 @@ class Stack:
         if "actions" in names:
             # The matching model is built here, not in the action server's worker (see
             # bot.matching.build.ensure_model); a no-op when it is up to date.
+            # Not checked: with a broken knowledge base the action server must still start
+            # and refuse with its own message, which names the file.
             subprocess.run([str(APP_PYTHON), "-m", "bot.matching", str(self.var_dir)],
-                           cwd=ROOT, env=self.env(), check=True)
+                           cwd=ROOT, env=self.env(), check=False)
         commands = self.commands()
         for name in names:
             log = open(self.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
