@@ -8,6 +8,7 @@ model and the texts, so a query embeds only its own text.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -26,19 +27,48 @@ log = logging.getLogger(__name__)
 EMBED_RUNS = 0
 
 
+class StaticEncoder:
+    """The model's only module, a StaticEmbedding, computed with numpy: the mean of the
+    message's token vectors, made unit length, exactly as sentence-transformers computes it.
+
+    Loading sentence-transformers imports torch and transformers: 5-10 s of the action
+    server's start, every start and restart, and hundreds of MB. Training (build.py) still
+    uses it; answering a pupil needs only the tokenizer and one matrix.
+    """
+
+    def __init__(self, model_dir: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+        if [m["type"].rsplit(".", 1)[-1] for m in modules] != ["StaticEmbedding"]:
+            raise ValueError(f"{model_dir}: expected one StaticEmbedding module, got {modules}")
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.weights = load_file(str(model_dir / "model.safetensors"))["embedding.weight"]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings, one row per text; a text with no known token is all zero."""
+        out = np.zeros((len(texts), self.weights.shape[1]), dtype=np.float32)
+        for row, encoding in enumerate(self.tokenizer.encode_batch(texts,
+                                                                   add_special_tokens=False)):
+            if encoding.ids:
+                out[row] = self.weights[encoding.ids].mean(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)  # torch.nn.functional.normalize's eps
+
+
 class SemanticIndex:
     """Query embedding and cosine similarity to every field, programme and profession text."""
 
     def __init__(self, kb: KnowledgeBase, var_dir: Path, nlu_dir: Path | None = None) -> None:
-        from sentence_transformers import SentenceTransformer
-
         self.model_dir = var_dir / "match-model"
         key = model_key(kb, nlu_dir)
         if stored_key(self.model_dir) != key:
             log.warning("matching model missing or stale: building %s (a few seconds)",
                         self.model_dir)
             build_model(kb, self.model_dir, nlu_dir)
-        self.model = SentenceTransformer(str(self.model_dir), device="cpu")
+        self.model = StaticEncoder(self.model_dir)
         self.docs: list[Doc] = kb_docs(kb)
         self.cache_file = var_dir / "match-cache" / f"kb-{self._cache_key(key)}.npy"
         self.matrix = self._load_or_embed()
@@ -68,8 +98,7 @@ class SemanticIndex:
 
     def embed_many(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings, one row per text."""
-        return self.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True,
-                                 show_progress_bar=False).astype(np.float32)
+        return self.model.encode(texts)
 
     def embed(self, text: str) -> np.ndarray:
         return self.embed_many([text])[0]
