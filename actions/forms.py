@@ -36,6 +36,7 @@ from bot.dialogue import (
 from bot.knowledge.queries import slot_place
 from bot.language import state_message
 from bot.matching import names_an_interest
+from bot.matching.engine import wait_for_matcher
 from bot.privacy import SKIPPED, clean_nickname
 from bot.text import MAX_INTEREST_CHARS, without_places
 
@@ -107,6 +108,7 @@ class MissCounting(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        await wait_for_matcher()  # the extraction asks the matcher (free_interest)
         requested = tracker.get_slot(REQUESTED)
         message = tracker.latest_message or {}
         if self._question_in_passing(tracker, requested, intent_of(message)):

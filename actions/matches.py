@@ -20,7 +20,9 @@ from bot.dialogue import Focus, bot_texts, focus_of, form_trigger_intent, has_ru
 from bot.knowledge.queries import slot_place
 from bot.knowledge.schema import Place
 from bot.matching import MatchResult, get_matcher, match_interests
+from bot.matching.engine import matcher_loaded
 from bot.responses import render
+from bot.service_state import READY_ACTION
 from bot.suggestions import (
     SHOWN_ON_REQUEST,
     company_items,
@@ -139,6 +141,21 @@ def _is_repeat(dispatcher: CollectingDispatcher, before: int, domain: dict[str, 
     text = render(domain, message["response"], language,
                   bool(tracker.get_slot("plain_language")), message)
     return text is not None and text in said
+
+
+class ActionReadyProbe(Action):
+    """Readiness, for the supervisor and /healthz: ready once the matcher has loaded.
+
+    Not in the domain: no conversation runs it (bot/service_state.py sends the probe).
+    """
+
+    def name(self) -> str:
+        return READY_ACTION
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(json_message={"ready": matcher_loaded()})
+        return []
 
 
 # Load the matcher when the action server's worker starts, not on a pupil's first message

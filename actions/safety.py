@@ -11,6 +11,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.matching.engine import wait_for_matcher
+
 log = logging.getLogger("vagvisaren.actions")
 Run = Callable[[Any, CollectingDispatcher, Tracker, dict[str, Any]], Awaitable[list[EventType]]]
 
@@ -22,6 +24,7 @@ def apologise_on_error(run: Run) -> Run:
     async def wrapper(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: dict[str, Any]) -> list[EventType]:
         try:
+            await wait_for_matcher()  # never block the server's loop on the first load
             return await run(self, dispatcher, tracker, domain)
         except Exception:
             log.exception("action %s failed for conversation %s", self.name(), tracker.sender_id)

@@ -61,6 +61,18 @@ class Settings(BaseSettings):
     rate_limit_window_s: float = 60.0
     # Origins (comma-separated, or "*") of school pages allowed to call /api/chat from a browser.
     allowed_origins: str = "*"
+    # `python -m bot.stack run` supervises the services (bot/supervisor.py): a check every
+    # interval, a restart after `failures` failed checks in a row or a start that never gets
+    # ready, exponential backoff from first to max, and a loud report when a service restarts
+    # `flapping_restarts` times within the window.
+    supervise_interval_s: float = 2.0
+    supervise_failures: int = 3
+    supervise_check_timeout_s: float = 2.0
+    supervise_start_timeout_s: float = 240.0
+    supervise_backoff_first_s: float = 1.0
+    supervise_backoff_max_s: float = 60.0
+    supervise_flapping_restarts: int = 5
+    supervise_flapping_window_s: float = 600.0
 
 
 @lru_cache

@@ -6,6 +6,7 @@ Each service runs in its own process group so that Ctrl-C or a test teardown sto
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -23,6 +24,7 @@ from bot.knowledge.loader import KnowledgeError, load_knowledge
 from bot.rasa_token import ENV as TOKEN_ENV
 from bot.rasa_token import rasa_token
 from bot.settings import ROOT, get_settings
+from bot.supervisor import Policy, Supervisor, service_ready
 
 MODEL = ROOT / "models" / "vagvisaren.tar.gz"
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -64,6 +66,9 @@ class Stack:
     # Empty: VAGVISAREN_RASA_TOKEN, else var_dir/rasa-token, made at first start (0600).
     token: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Build the matching model before starting the action server (off only in tests whose
+    # "services" are stand-ins).
+    prebuild_matching: bool = True
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -142,13 +147,15 @@ class Stack:
             "gateway": f"{self.gateway_url}/healthz",
         }
 
-    def start(self, names: Iterable[str] = ("actions", "rasa", "gateway")) -> None:
-        """Start the named services in the background; logs go to var_dir/<name>.log."""
+    def start(self, names: Iterable[str] = ("actions", "rasa", "gateway"),
+              prebuild: bool = True) -> None:
+        """Start the named services in the background; logs go to var_dir/<name>.log.
+        `prebuild=False` skips the matching model's check (a restart: it was built)."""
         if not self.model.exists():
             raise FileNotFoundError(f"No trained model at {self.model}: run `make train` first.")
         self.var_dir.mkdir(parents=True, exist_ok=True)
         names = tuple(names)
-        if "actions" in names:
+        if "actions" in names and self.prebuild_matching and prebuild:
             # The matching model is built here, not in the action server's worker (see
             # bot.matching.build.ensure_model); a no-op when it is up to date.
             # Not checked: with a broken knowledge base the action server must still start
@@ -200,6 +207,7 @@ class Stack:
                 continue
             try:
                 os.killpg(proc.pid, signal.SIGTERM)
+                os.killpg(proc.pid, signal.SIGCONT)  # a hung (stopped) process must see it too
                 proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -213,9 +221,13 @@ cli = typer.Typer(add_completion=False, help=__doc__)
 
 @cli.command()
 def run() -> None:
-    """Serve the assistant on the default ports until Ctrl-C."""
+    """Serve the assistant on the default ports until Ctrl-C, restarting what fails."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per health check
     settings = get_settings()
     stack = Stack(Ports.default(), settings.var_dir)
+    supervisor = Supervisor(stack, Policy.from_settings(settings))
     stopping = False
 
     def _stop(signum: int, _frame: object) -> None:
@@ -223,7 +235,7 @@ def run() -> None:
         if not stopping:
             stopping = True
             print("\nStopping Vägvisaren…", flush=True)
-            stack.stop()
+            supervisor.close()
             sys.exit(0)
 
     signal.signal(signal.SIGINT, _stop)
@@ -234,29 +246,41 @@ def run() -> None:
         print(f"Not starting: the knowledge base is broken.\n{err}", file=sys.stderr)
         raise typer.Exit(1) from err
     print("Starting the action server, Rasa and the gateway (Rasa takes ~20 s to load)…")
-    stack.start()
+    supervisor.start_all()
     try:
-        stack.wait_ready()
+        supervisor.wait_first_start(timeout_s=settings.supervise_start_timeout_s)
     except (RuntimeError, TimeoutError) as err:
         print(f"Start-up failed: {err}", file=sys.stderr)
-        stack.stop()
+        supervisor.close()
         raise typer.Exit(1) from err
     print(
         f"\nVägvisaren is running.\n  Open the chat:   {stack.gateway_url}/\n"
         f"  Counsellors:     {stack.gateway_url}/counsellor "
         "(accounts: python -m bot.admin add-counsellor)\n"
         f"  Rasa REST:       {stack.rasa_url}/webhooks/rest/webhook\n"
-        f"  Action server:   {stack.action_url}\n  Logs:            {settings.var_dir}/*.log\n"
+        f"  Action server:   {stack.action_url}\n  Health:          {stack.gateway_url}/healthz\n"
+        f"  Logs:            {settings.var_dir}/*.log\n"
+        "A service that fails is restarted alone; each restart is logged here with its reason.\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )
-    while True:
-        for name, proc in list(stack.procs.items()):
-            if proc.poll() is not None:
-                print(f"{name} stopped unexpectedly; see {stack.log(name)}", file=sys.stderr)
-                stack.stop()
-                raise typer.Exit(1)
-        time.sleep(1)
+    supervisor.run_forever()
+
+
+@cli.command()
+def probe(
+    name: str = typer.Argument(..., help="actions, rasa or gateway"),
+    url: str = typer.Option("", help="The service's base URL; default: its port here."),
+) -> None:
+    """Exit 0 when one service is ready, as the supervisor judges it (for container and
+    Kubernetes probes: the action server's readiness is a webhook call, not a GET)."""
+    stack = Stack(Ports.default(), get_settings().var_dir, token="unused-by-this-probe")
+    base = url.rstrip("/") or {"actions": stack.action_url, "rasa": stack.rasa_url,
+                               "gateway": stack.gateway_url}[name]
+    ok = service_ready(name, base, timeout_s=5.0)
+    print(f"{name}: {'ready' if ok else 'not ready'}")
+    if not ok:
+        raise typer.Exit(1)
 
 
 @cli.command()

@@ -105,7 +105,8 @@ def test_gateway_chat_and_health(stack: Stack, domain: dict) -> None:
     with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
         health = client.get("/healthz").json()
         last_purge = health.pop("purge_last_run")
-        assert health == {"status": "ok", "rasa": True, "action_server": True, "database": True}
+        assert health == {"status": "ok", "rasa": True, "action_server": True, "database": True,
+                          "supervisor": None, "problems": []}  # the test stack: unsupervised
         assert last_purge is None or last_purge.startswith("20")  # the daily purge ran at start
         first = client.post("/api/chat", json={"message": "Hej, hvad kan du hjælpe mig med?"})
         assert first.status_code == 200

@@ -192,10 +192,17 @@ def test_friendly_reply_when_rasa_is_too_slow(client: TestClient,
 # ---- health ------------------------------------------------------------------------------
 
 def test_health_reports_down_services_and_the_database(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {
+    reply = client.get("/healthz")
+    assert reply.status_code == 503  # a pupil cannot be answered: a balancer must not send one
+    assert reply.json() == {
         "status": "degraded", "rasa": False, "action_server": False, "database": True,
-        "purge_last_run": None,
+        "purge_last_run": None, "supervisor": None,
+        "problems": ["rasa does not answer", "action server does not answer"],
     }
+
+
+def test_liveness_is_the_gateway_alone(client: TestClient) -> None:
+    assert client.get("/livez").json() == {"status": "alive"}  # though Rasa is down here
 
 
 def test_health_reports_a_broken_database(client: TestClient, monkeypatch: pytest.MonkeyPatch,

@@ -16,11 +16,13 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.api import web
 from bot.api.edge import EdgeRoute, preflight
+from bot.api.health import supervision_problems, supervision_report
 from bot.api.models import BotMessage, ChatRequest, ChatResponse, ErrorResponse, Health
 from bot.api.ratelimit import limiter
 from bot.language import STATE, SUPPORTED
 from bot.privacy import scrub
 from bot.rasa_token import rasa_token
+from bot.service_state import ready_probe_request, ready_probe_says_ready
 from bot.settings import get_settings
 from bot.storage import engine
 from bot.summaries.schedule import last_run
@@ -173,19 +175,33 @@ def chat_preflight(request: Request) -> Response:
     return preflight(request)
 
 
-@router.get("/healthz", response_model=Health)
-async def healthz() -> Health:
-    """Whether Rasa (with its model), the action server and the app database answer, and
-    when the retention purge last ran."""
+@router.get("/livez", include_in_schema=True, responses={200: {"description": "Alive."}})
+async def livez() -> dict[str, str]:
+    """The gateway process answers: the supervisor's liveness check. Says nothing of Rasa."""
+    return {"status": "alive"}
+
+
+@router.get("/healthz", response_model=Health,
+            responses={503: {"model": Health, "description": "A pupil cannot get an answer now."}})
+async def healthz(response: Response) -> Health:
+    """Whether Rasa (with its model), the action server and the app database answer, the
+    supervised services' uptimes and restarts, and when the retention purge last ran."""
     settings = get_settings()
     client = rasa_client()
     rasa = await _rasa_ok(client, settings.rasa_url)
-    actions = await _ok(client, f"{settings.action_server_url}/health")
+    actions = await _actions_ready(client, settings.action_server_url)
     database = await run_in_threadpool(_database_ok)
     purged = await run_in_threadpool(last_run) if database else None
+    supervision = supervision_report(settings.var_dir)
+    problems = [f"{name} does not answer" for name, ok in
+                (("rasa", rasa), ("action server", actions), ("database", database)) if not ok]
+    problems += supervision_problems(supervision)
     healthy = rasa and actions and database
+    if not healthy:
+        response.status_code = 503
     return Health(status="ok" if healthy else "degraded", rasa=rasa, action_server=actions,
-                  database=database, purge_last_run=purged)
+                  database=database, purge_last_run=purged, supervisor=supervision,
+                  problems=problems)
 
 
 async def _rasa_ok(client: httpx.AsyncClient, rasa_url: str) -> bool:
@@ -196,6 +212,15 @@ async def _rasa_ok(client: httpx.AsyncClient, rasa_url: str) -> bool:
         log.error("Cannot read the Rasa token: %r", err)
         return False
     return await _ok(client, f"{rasa_url}/status", {"token": token})
+
+
+async def _actions_ready(client: httpx.AsyncClient, action_server_url: str) -> bool:
+    """The action server answers its readiness probe: up, with its matcher loaded."""
+    try:
+        reply = await client.post(f"{action_server_url}/webhook", json=ready_probe_request())
+        return reply.status_code == 200 and ready_probe_says_ready(reply.json())
+    except (httpx.HTTPError, ValueError):
+        return False
 
 
 def _database_ok() -> bool:

@@ -82,7 +82,33 @@ class ErrorResponse(BaseModel):
     detail: str = Field(examples=["message: the message is empty."])
 
 
+class ServiceHealth(BaseModel):
+    """One supervised service, as `python -m bot.stack run` last saw it."""
+
+    name: Literal["actions", "rasa", "gateway"]
+    status: Literal["starting", "up", "backoff", "stopped"] = Field(
+        description="`backoff`: it failed and waits to be started again.")
+    pid: int | None = None
+    started_at: dt.datetime | None = None
+    up_seconds: float | None = Field(
+        default=None, description="How long it has been healthy since its last start.")
+    restarts: int = Field(description="Restarts since the stack started.")
+    last_restart_reason: str | None = None
+    last_restart_at: dt.datetime | None = None
+    flapping: bool = Field(
+        default=False, description="Restarted too often lately: retried at the slowest backoff.")
+
+
+class Supervision(BaseModel):
+    running: bool = Field(description="False when the supervisor's report is stale: it has "
+                          "stopped checking.")
+    checked_at: dt.datetime | None = None
+    services: list[ServiceHealth]
+
+
 class Health(BaseModel):
+    """200 with status `ok` only when a pupil can get an answer; otherwise 503, `degraded`."""
+
     status: Literal["ok", "degraded"]
     rasa: bool
     action_server: bool
@@ -90,3 +116,8 @@ class Health(BaseModel):
     purge_last_run: dt.datetime | None = Field(
         default=None, description="When the daily retention purge last finished (UTC); null "
         "if it has not run yet.")
+    supervisor: Supervision | None = Field(
+        default=None, description="The services' uptimes and restarts; null when they are not "
+        "run by `python -m bot.stack run`.")
+    problems: list[str] = Field(
+        default_factory=list, description="What an operator should look at, in plain words.")

@@ -14,6 +14,7 @@ Programmes, professions and companies come from the top fields via the knowledge
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 from collections.abc import Callable, Iterable
@@ -262,6 +263,23 @@ def get_matcher() -> Matcher:
         if _MATCHER is None or _MATCHER.kb is not kb:
             _MATCHER = Matcher(kb)
         return _MATCHER
+
+
+def matcher_loaded() -> bool:
+    """Whether the first load has finished (the action server's readiness probe)."""
+    return _MATCHER is not None
+
+
+async def wait_for_matcher() -> None:
+    """In an async server, wait for the first load off the event loop.
+
+    The action server starts loading at once in a thread (actions/matches.py); a turn that
+    comes sooner would otherwise block the whole loop on `_LOCK`, and with it the server's
+    /health, for as long as the load takes (10-20 s on two busy cores), which a supervisor
+    rightly reads as a hang.
+    """
+    if _MATCHER is None:
+        await asyncio.to_thread(get_matcher)
 
 
 def match_interests(text: str, interests: Iterable[str] = (), lang: str = "sv",

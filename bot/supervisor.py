@@ -1,0 +1,288 @@
+"""Keeps the three services serving unattended: health checks, lone restarts with backoff.
+
+A school's server runs for months with nobody at the keyboard. A Sanic worker that dies
+behind a live parent, or a process that hangs, must not silently turn every answer into
+"Jag kan inte svara just nu", nor take the whole stack down. So each service is checked
+by its liveness URL every `interval` seconds; one that exits, or fails `failures` checks in
+a row, or is not ready within its start timeout, is restarted alone (its whole process
+group), after an exponential backoff. A service restarted `flapping_restarts` times within
+`flapping_window_s` is reported loudly and retried at the slowest backoff, for ever.
+
+The state goes to `var_dir/supervisor.json` on every check, so the gateway's `/healthz`
+can show uptimes, restart counts and reasons without talking to this process. Under
+systemd (`Type=notify`) each completed check also pets the unit's watchdog.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import sdnotify
+
+from bot.service_state import STATE_FILE, ready_probe_request, ready_probe_says_ready
+from bot.settings import Settings
+
+if TYPE_CHECKING:  # bot.stack runs the supervisor; at run time it is handed in
+    from bot.stack import Stack
+
+log = logging.getLogger("vagvisaren.supervisor")
+
+SERVICES = ("actions", "rasa", "gateway")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How closely to watch and how patiently to restart (VAGVISAREN_SUPERVISE_* settings)."""
+
+    interval_s: float = 2.0
+    failures: int = 3
+    check_timeout_s: float = 2.0
+    start_timeout_s: float = 240.0
+    backoff_first_s: float = 1.0
+    backoff_max_s: float = 60.0
+    flapping_restarts: int = 5
+    flapping_window_s: float = 600.0
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> Policy:
+        return cls(
+            interval_s=s.supervise_interval_s, failures=s.supervise_failures,
+            check_timeout_s=s.supervise_check_timeout_s,
+            start_timeout_s=s.supervise_start_timeout_s,
+            backoff_first_s=s.supervise_backoff_first_s, backoff_max_s=s.supervise_backoff_max_s,
+            flapping_restarts=s.supervise_flapping_restarts,
+            flapping_window_s=s.supervise_flapping_window_s,
+        )
+
+
+@dataclass
+class Service:
+    """What the supervisor knows of one service between checks."""
+
+    name: str
+    status: str = "stopped"  # starting | up | backoff | stopped
+    pid: int | None = None
+    started_at: float | None = None  # time.time() of the last start
+    started_mono: float = 0.0
+    up_since: float | None = None  # time.time() when it last became healthy
+    failures: int = 0
+    restarts: int = 0
+    recent: deque[float] = field(default_factory=deque)  # monotonic times of recent restarts
+    last_reason: str | None = None
+    last_restart_at: float | None = None
+    backoff_s: float = 0.0
+    next_start_mono: float = 0.0
+    flapping: bool = False
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "status": self.status, "pid": self.pid,
+            "started_at": _iso(self.started_at), "up_since": _iso(self.up_since),
+            "restarts": self.restarts, "last_restart_reason": self.last_reason,
+            "last_restart_at": _iso(self.last_restart_at), "flapping": self.flapping,
+        }
+
+
+def _iso(stamp: float | None) -> str | None:
+    return None if stamp is None else datetime.fromtimestamp(stamp, UTC).isoformat()
+
+
+def liveness_urls(stack: Stack) -> dict[str, str]:
+    """Is the process serving at all? The gateway's own /livez, not /healthz: a gateway that
+    reports Rasa down is itself alive and must not be restarted for it. (The action server
+    is asked its readiness probe instead: see `Supervisor._alive`.)"""
+    urls = stack.health_urls()
+    urls["gateway"] = f"{stack.gateway_url}/livez"
+    return urls
+
+
+class Supervisor:
+    """Runs `tick()` in a loop; `tick()` is one round of checks and due (re)starts."""
+
+    def __init__(self, stack: Stack, policy: Policy | None = None) -> None:
+        self.stack = stack
+        self.policy = policy or Policy()
+        self.services = {name: Service(name) for name in SERVICES}
+        self.urls = liveness_urls(stack)
+        self.state_path = stack.var_dir / STATE_FILE
+        self._pool = ThreadPoolExecutor(max_workers=len(SERVICES), thread_name_prefix="health")
+        self._notifier = sdnotify.SystemdNotifier()
+        self._ready_notified = False
+
+    # --- one round -----------------------------------------------------------------------
+    def start_all(self) -> None:
+        """First start, in the stack's order; the caller waits with `Stack.wait_ready`."""
+        self.stack.start(SERVICES)
+        now = time.time()
+        for service in self.services.values():
+            self._mark_started(service, now)
+        self.write_state()
+
+    def wait_first_start(self, timeout_s: float) -> None:
+        """Check until every service is up; unlike later, a service that exits during the very
+        first start stops the start-up (a port in use or a bad setting will not heal)."""
+        deadline = time.monotonic() + timeout_s
+        while not all(s.status == "up" for s in self.services.values()):
+            for name, proc in self.stack.procs.items():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {_exit_text(proc.returncode)}; "
+                                       f"see {self.stack.log(name)}")
+            if time.monotonic() > deadline:
+                waiting = [s.name for s in self.services.values() if s.status != "up"]
+                raise TimeoutError(f"{', '.join(waiting)} not ready after {timeout_s:.0f} s; "
+                                   f"see {self.stack.var_dir}/*.log")
+            self.tick()
+            time.sleep(min(self.policy.interval_s, 1.0))
+
+    def tick(self) -> None:
+        """Check every service once and act on what is found."""
+        checks = {name: self._pool.submit(self._alive, name) for name in SERVICES
+                  if self.services[name].status in ("starting", "up")}
+        for name, service in self.services.items():
+            proc = self.stack.procs.get(name)
+            if service.status == "backoff":
+                if time.monotonic() >= service.next_start_mono:
+                    self._start(service)
+                continue
+            if proc is not None and proc.poll() is not None:
+                self._restart(service, f"process exited with {_exit_text(proc.returncode)}")
+                continue
+            alive = checks[name].result() if name in checks else False
+            self._judge(service, alive)
+        self.write_state()
+        self._notify()
+
+    def _judge(self, service: Service, alive: bool) -> None:
+        now_mono = time.monotonic()
+        if service.status == "starting":
+            if alive:
+                service.status, service.up_since, service.failures = "up", time.time(), 0
+                log.info("%s is up (pid %s)", service.name, service.pid)
+            elif now_mono - service.started_mono > self.policy.start_timeout_s:
+                self._restart(service, f"not ready {self.policy.start_timeout_s:.0f} s after start")
+            return
+        if alive:
+            service.failures = 0
+            return
+        service.failures += 1
+        log.warning("%s failed its health check (%d of %d)", service.name, service.failures,
+                    self.policy.failures)
+        if service.failures >= self.policy.failures:
+            self._restart(service, f"health check failed {service.failures} times in a row")
+
+    def _alive(self, name: str) -> bool:
+        if name == "actions":  # ready means the matcher is loaded, not only /health
+            return service_ready(name, self.stack.action_url, self.policy.check_timeout_s)
+        try:
+            return httpx.get(self.urls[name], timeout=self.policy.check_timeout_s).status_code \
+                == 200
+        except httpx.HTTPError:
+            return False
+
+    # --- restarts ------------------------------------------------------------------------
+    def _restart(self, service: Service, reason: str) -> None:
+        """Stop the service's process group now; start it again after the backoff."""
+        self.stack.stop([service.name], timeout=5.0)
+        now_mono = time.monotonic()
+        was_up_long = (service.up_since is not None
+                       and time.time() - service.up_since > self.policy.flapping_window_s)
+        if service.backoff_s == 0.0 or was_up_long:
+            service.backoff_s = self.policy.backoff_first_s
+        else:
+            service.backoff_s = min(service.backoff_s * 2, self.policy.backoff_max_s)
+        service.recent.append(now_mono)
+        while service.recent and now_mono - service.recent[0] > self.policy.flapping_window_s:
+            service.recent.popleft()
+        service.flapping = len(service.recent) >= self.policy.flapping_restarts
+        if service.flapping:
+            service.backoff_s = self.policy.backoff_max_s
+        service.restarts += 1
+        service.last_reason, service.last_restart_at = reason, time.time()
+        service.status, service.pid, service.up_since, service.failures = "backoff", None, None, 0
+        service.next_start_mono = now_mono + service.backoff_s
+        if service.flapping:
+            log.error(
+                "%s KEEPS FAILING: %d restarts in %.0f minutes (now: %s). Still retrying every "
+                "%.0f s; see %s", service.name, len(service.recent),
+                self.policy.flapping_window_s / 60, reason, service.backoff_s,
+                self.stack.log(service.name))
+        else:
+            log.warning("Restarting %s in %.0f s: %s (restart %d; see %s)", service.name,
+                        service.backoff_s, reason, service.restarts, self.stack.log(service.name))
+
+    def _start(self, service: Service) -> None:
+        try:
+            self.stack.start([service.name], prebuild=False)  # ~3 s saved; it was built
+        except OSError as err:  # e.g. the interpreter vanished: try again after a backoff
+            self._restart(service, f"could not start: {err}")
+            return
+        self._mark_started(service, time.time())
+        log.info("Started %s again (pid %s)", service.name, service.pid)
+
+    def _mark_started(self, service: Service, now: float) -> None:
+        proc = self.stack.procs[service.name]
+        service.status, service.pid = "starting", proc.pid
+        service.started_at, service.started_mono = now, time.monotonic()
+
+    # --- reporting -----------------------------------------------------------------------
+    def write_state(self) -> None:
+        """Atomically replace var_dir/supervisor.json (read by the gateway's /healthz)."""
+        state = {
+            "pid": os.getpid(), "checked_at": _iso(time.time()),
+            "interval_s": self.policy.interval_s,
+            "services": [service.snapshot() for service in self.services.values()],
+        }
+        partial = self.state_path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(state, indent=1), encoding="utf-8")
+        partial.replace(self.state_path)
+
+    def _notify(self) -> None:
+        """Tell systemd we are ready (once everything is up) and that the loop still turns."""
+        if "NOTIFY_SOCKET" not in os.environ:
+            return
+        if not self._ready_notified and all(s.status == "up" for s in self.services.values()):
+            self._notifier.notify("READY=1")
+            self._ready_notified = True
+        self._notifier.notify("WATCHDOG=1")
+
+    def run_forever(self) -> None:
+        while True:
+            started = time.monotonic()
+            self.tick()
+            time.sleep(max(0.0, self.policy.interval_s - (time.monotonic() - started)))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.stack.stop()
+        self.state_path.unlink(missing_ok=True)
+
+
+def service_ready(name: str, base_url: str, timeout_s: float) -> bool:
+    """One service's readiness without its token: the action server's probe action, the
+    gateway's /livez, Rasa's root (served only once its model is loaded)."""
+    try:
+        if name == "actions":
+            reply = httpx.post(f"{base_url}/webhook", json=ready_probe_request(),
+                               timeout=timeout_s)
+            return reply.status_code == 200 and ready_probe_says_ready(reply.json())
+        path = {"gateway": "/livez", "rasa": "/"}[name]
+        return httpx.get(f"{base_url}{path}", timeout=timeout_s).status_code == 200
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def _exit_text(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"signal {signal.Signals(-code).name}"
+    return f"code {code}"
+
