@@ -11,6 +11,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.settings import language_or_default
+
 log = logging.getLogger("vagvisaren.actions")
 Run = Callable[[Any, CollectingDispatcher, Tracker, dict[str, Any]], Awaitable[list[EventType]]]
 
@@ -33,7 +35,8 @@ def apologise_on_error(run: Run) -> Run:
 
 
 def language_of(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or "sv"
+    """The conversation's language; the configured default before one is known."""
+    return language_or_default(tracker.get_slot("language"))
 
 
 def plain_of(tracker: Tracker) -> bool:

@@ -13,10 +13,11 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-from bot.labels import labels
+from bot.labels import LANGUAGES, labels
 from bot.text import unstretch
 
-SUPPORTED = ("sv", "fi", "da")
+# The name the gateway (bot/api/chat.py) imports; the list itself is bot.labels.LANGUAGES.
+SUPPORTED = LANGUAGES
 _LINGUA = {
     Language.SWEDISH: "sv",
     Language.FINNISH: "fi",

@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-LANGUAGES = ("sv", "fi", "da")
+from bot.labels import LANGUAGES
+
 REQUIRED_INTENTS = {
     "greet", "goodbye", "thank", "affirm", "deny", "help", "bot_challenge", "tell_interest",
     "ask_programmes", "ask_professions", "ask_companies", "ask_study_visit", "tell_location",

@@ -18,11 +18,11 @@ from pwdlib import PasswordHash
 from sqlalchemy import delete, select
 
 from bot import storage
+from bot.labels import LANGUAGES
 from bot.privacy import school_id
 from bot.settings import get_settings
 from bot.storage import ROLES
 
-LANGUAGES = ("sv", "fi", "da")
 EXPORT = "*"  # the audit entry's conversation id for an export of all the school's data
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 MIN_PASSWORD = 12

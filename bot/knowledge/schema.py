@@ -20,9 +20,12 @@ from pydantic import (
     model_validator,
 )
 
-T = TypeVar("T")
+from bot.labels import LANGUAGES, SOURCE_LANGUAGE
 
-Lang = Literal["sv", "fi", "da", "en"]
+T = TypeVar("T")
+# Every Localized text has our languages, and English optionally (for the team).
+TEXT_LANGUAGES = (*LANGUAGES, "en")
+
 Country = Literal["SE", "FI", "DK"]
 Level = Literal["upper_secondary_vocational", "upper_secondary_academic", "adult", "higher"]
 TargetGroup = Literal["year8", "adults", "both"]
@@ -45,9 +48,9 @@ class Localized(_Model):
     da: Text
     en: Text | None = None
 
-    def get(self, lang: str, fallback: str = "sv") -> str:
+    def get(self, lang: str, fallback: str = SOURCE_LANGUAGE) -> str:
         """Text in `lang`, else in `fallback`, so an answer never comes out empty."""
-        value = getattr(self, lang, None) if lang in ("sv", "fi", "da", "en") else None
+        value = getattr(self, lang, None) if lang in TEXT_LANGUAGES else None
         return value or getattr(self, fallback)
 
 

@@ -21,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot.knowledge.schema import KnowledgeBase
+from bot.labels import LANGUAGES
 from bot.matching.corpus import (
     field_text,
     inputs_hash,
@@ -28,7 +29,7 @@ from bot.matching.corpus import (
     tokenizer_texts,
     training_pairs,
 )
-from bot.matching.lexical import LANGS, LexicalIndex
+from bot.matching.lexical import LexicalIndex
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def build_model(kb: KnowledgeBase, out_dir: Path, nlu_dir: Path | None = None) -
     for text, fid, lang in pairs:
         pool.setdefault((lang, fid), []).append(text)
     field_ids = [f.id for f in kb.fields]
-    docs = {(lang, fid): field_text(kb, fid, lang) for lang in LANGS for fid in field_ids}
+    docs = {(lang, fid): field_text(kb, fid, lang) for lang in LANGUAGES for fid in field_ids}
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one thread: identical float sums, so identical weights
@@ -147,13 +148,13 @@ def build_model(kb: KnowledgeBase, out_dir: Path, nlu_dir: Path | None = None) -
         optimizer = torch.optim.Adam(model.parameters(), lr=LR)
         model.train()
         for step in range(STEPS):
-            lang = LANGS[step % len(LANGS)]
+            lang = LANGUAGES[step % len(LANGUAGES)]
             anchors, positives = [], []
             for fid in field_ids:
                 if (lang, fid) not in pool:
                     continue
                 anchors.append(rng.choice(pool[(lang, fid)]))
-                doc_lang = rng.choice(LANGS) if rng.random() < CROSS_LINGUAL else lang
+                doc_lang = rng.choice(LANGUAGES) if rng.random() < CROSS_LINGUAL else lang
                 positives.append(docs[(doc_lang, fid)])
             features = [model.preprocess(anchors), model.preprocess(positives)]
             loss = loss_fn(features, torch.zeros(len(anchors)))

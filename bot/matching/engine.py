@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
@@ -27,7 +27,8 @@ from bot.knowledge.geo import haversine_km
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.queries import companies_for, place_by_id, professions_for
 from bot.knowledge.schema import KnowledgeBase, Place
-from bot.matching.lexical import LANGS, LexicalIndex, LexicalResult
+from bot.labels import LANGUAGES
+from bot.matching.lexical import LexicalIndex, LexicalResult
 from bot.matching.reasons import reason
 from bot.matching.semantic import SemanticIndex
 from bot.matching.text import tokens
@@ -39,6 +40,7 @@ from bot.matching.types import (
     ProfessionMatch,
     ProgrammeMatch,
 )
+from bot.settings import get_settings, language_or_default
 
 W_LEX, W_SEM = 0.6, 0.4
 SCALE = 20.0
@@ -49,6 +51,9 @@ T = TypeVar("T")
 MIN_ITEMS = 2  # fewest programmes / professions / companies worth showing
 WIDER_FIELD_SHARE = 0.1
 NAMED_JOB_BONUS = 0.5  # the user named the job itself ("bilmekaniker")
+NAMED_PROGRAMME_BONUS = 0.2  # the programme leads to a job the user named
+OTHER_FIELD = 0.9  # a record reached through one of its other fields, not its main (first) one
+RECORD_SIM = 0.2  # weight of the query's similarity to the record's own text
 NEAR_KM = 150  # companies further away come after all nearer ones, however well they fit
 # Within NEAR_KM a company's fit (0 the job the user named, 1 one of their top jobs, 2 their
 # main field, 3 another field) counts as this many km more travel per step: a welding firm
@@ -58,8 +63,6 @@ FIT_PROFESSIONS = 3  # a company employing one of the top jobs fits best
 
 
 def _default_var_dir() -> Path:
-    from bot.settings import get_settings
-
     return get_settings().var_dir
 
 
@@ -75,7 +78,7 @@ class Matcher:
         self.labels = {f.id: f.label for f in self.kb.fields}
         # Rows of each field's own text and of its professions' texts, per language.
         self._field_rows: dict[str, list[np.ndarray]] = {}
-        for lang in LANGS:
+        for lang in LANGUAGES:
             rows = []
             for fid in self.field_ids:
                 idx = [self.semantic.row("field", fid, lang)]
@@ -88,7 +91,7 @@ class Matcher:
               country: str | None = None, place: str | None = None, mode: Mode = "hybrid",
               limit: int = 5) -> MatchResult:
         """Rank fields, then programmes, professions and companies, for one user message."""
-        lang_m = lang if lang in LANGS else "sv"
+        lang_m = language_or_default(lang)
         interests = [i for i in interests if i and i.strip()]
         origin = place_by_id(place, self.kb)
         if country is None and origin is not None:
@@ -169,14 +172,16 @@ class Matcher:
         return max(0.0, float(sims[row]))
 
     @staticmethod
-    def _via(top: list[FieldMatch], fields: list[str]) -> FieldMatch | None:
-        """Best top field among a record's fields; its first (main) field counts fully."""
-        best, best_score = None, 0.0
+    def _via(top: list[FieldMatch], fields: Sequence[str]) -> tuple[FieldMatch, float] | None:
+        """The top field a record is reached through, and the record's base score: the
+        field's score, in full for the record's first (main) field, else OTHER_FIELD of it.
+        The best such field wins; None when the record is in none of the top fields."""
+        best: tuple[FieldMatch, float] | None = None
         for fm in top:
             if fm.id in fields:
-                score = fm.score * (1.0 if fields[0] == fm.id else 0.9)
-                if score > best_score:
-                    best, best_score = fm, score
+                score = fm.score * (1.0 if fields[0] == fm.id else OTHER_FIELD)
+                if score > (best[1] if best else 0.0):
+                    best = (fm, score)
         return best
 
     def _programmes(self, top: list[FieldMatch], lex: LexicalResult, sims: np.ndarray | None,
@@ -185,13 +190,13 @@ class Matcher:
         for prog in self.kb.programmes:
             if country is not None and prog.country != country:
                 continue
-            via = self._via(top, prog.fields)
-            if via is None:
+            found = self._via(top, prog.fields)
+            if found is None:
                 continue
-            score = via.score * (1.0 if prog.fields[0] == via.id else 0.9)
-            score += 0.2 * self._sim(sims, "programme", prog.id, lang_m)
+            via, score = found
+            score += RECORD_SIM * self._sim(sims, "programme", prog.id, lang_m)
             named = [lex.professions[p] for p in prog.professions if p in lex.professions]
-            score += 0.2 if named else 0.0
+            score += NAMED_PROGRAMME_BONUS if named else 0.0
             out.append(ProgrammeMatch(prog.id, prog.name.get(lang), prog.country,
                                       round(score, 4), via.reason, tuple(prog.fields)))
         out.sort(key=lambda m: (-m.score, m.id))
@@ -203,12 +208,12 @@ class Matcher:
         if not top:
             return out
         for prof in professions_for([f.id for f in top], country, self.kb):
-            via = self._via(top, prof.fields)
-            if via is None:
+            found = self._via(top, prof.fields)
+            if found is None:
                 continue
+            via, score = found
             title = prof.title.get(lang)
-            score = via.score * (1.0 if prof.fields[0] == via.id else 0.9)
-            score += 0.2 * self._sim(sims, "profession", prof.id, lang_m)
+            score += RECORD_SIM * self._sim(sims, "profession", prof.id, lang_m)
             why = via.reason
             if prof.id in lex.professions:
                 word, strength = lex.professions[prof.id]
@@ -227,14 +232,14 @@ class Matcher:
             return out
         top_ids = {f.id for f in top}
         for comp in companies_for(top_ids, country, self.kb):
-            via = self._via(top, comp.fields)
-            if via is None:
+            found = self._via(top, comp.fields)
+            if found is None:
                 continue
+            via, score = found
             where = self.kb.place(comp.municipality)
             distance = None
             if origin is not None and where is not None:
                 distance = round(haversine_km(origin, where), 1)
-            score = via.score * (1.0 if comp.fields[0] == via.id else 0.9)
             employs = {p for link in comp.links if link.field in top_ids
                        for p in link.professions}
             fit = (0 if employs & named else 1 if employs & jobs
@@ -279,5 +284,5 @@ def names_an_interest(text: str, lang: str) -> bool:
     "elektrikker"), not only resembles it: the semantic layer finds a field even in "asdf",
     and a loose stem match finds one in "vejle" or "vælge"."""
     matcher = get_matcher()
-    found = matcher.lexical.score(tokens(text), lang if lang in LANGS else "sv")
+    found = matcher.lexical.score(tokens(text), language_or_default(lang))
     return any(hit.strength >= NAMED_STRENGTH for hit in found.fields.values())

@@ -23,10 +23,11 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.schema import KnowledgeBase
+from bot.labels import LANGUAGES
 from bot.matching.text import Token, common_prefix
+from bot.settings import language_or_default
 from bot.text import fold
 
-LANGS = ("sv", "fi", "da")
 STOPWORDS_FILE = Path(__file__).with_name("stopwords.yml")
 FUZZY_CUTOFF = 80.0
 OTHER_LANGUAGE = 0.6
@@ -59,7 +60,7 @@ class LexicalResult:
 def load_stopwords(path: Path = STOPWORDS_FILE) -> dict[str, frozenset[str]]:
     """Folded stopwords per language."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {lang: frozenset(fold(str(w)) for w in data.get(lang, [])) for lang in LANGS}
+    return {lang: frozenset(fold(str(w)) for w in data.get(lang, [])) for lang in LANGUAGES}
 
 
 class LexicalIndex:
@@ -67,21 +68,22 @@ class LexicalIndex:
 
     def __init__(self, kb: KnowledgeBase, stopwords: dict[str, frozenset[str]] | None = None):
         self.stopwords = stopwords if stopwords is not None else load_stopwords()
-        self.terms: dict[str, dict[str, _Term]] = {lang: {} for lang in LANGS}
-        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {lang: [] for lang in LANGS}
+        self.terms: dict[str, dict[str, _Term]] = {lang: {} for lang in LANGUAGES}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {
+            lang: [] for lang in LANGUAGES}
         for row in kb.synonyms:
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 for word in getattr(row, lang):
                     self._add(lang, word, {row.field})
         for fld in kb.fields:
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 self._add_words(lang, fld.label.get(lang), {fld.id})
         for prof in kb.professions:
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 self._add_words(lang, prof.title.get(lang), set(prof.fields), prof.id)
                 for word in getattr(prof.words, lang, []) if prof.words else []:
                     self._add(lang, word, set(prof.fields), prof.id)
-        self.keys = {lang: sorted(self.terms[lang]) for lang in LANGS}
+        self.keys = {lang: sorted(self.terms[lang]) for lang in LANGUAGES}
 
     def _add(self, lang: str, word: str, fields: set[str], profession: str | None = None) -> None:
         key = fold(word)
@@ -119,7 +121,7 @@ class LexicalIndex:
             if best:
                 found[best[0]] = 0.8 * best[1] / 100
         if not found and len(key) >= 4:
-            for other in LANGS:
+            for other in LANGUAGES:
                 if other != lang and key in self.terms[other]:
                     return [(f"{other}:{key}", OTHER_LANGUAGE)]
         if not found:
@@ -135,7 +137,7 @@ class LexicalIndex:
 
     def score(self, toks: list[Token], lang: str) -> LexicalResult:
         """Raw lexical score per field for the words of one message."""
-        lang = lang if lang in LANGS else "sv"
+        lang = language_or_default(lang)
         totals: dict[str, float] = defaultdict(float)
         best: dict[str, tuple[float, str]] = {}
         professions: dict[str, tuple[str, float]] = {}

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.settings import language_or_default
+
 REASONS_FILE = Path(__file__).with_name("reasons.yml")
 
 
@@ -16,6 +18,7 @@ def templates() -> dict[str, dict[str, str]]:
 
 
 def reason(lang: str, kind: str, target: str, word: str | None = None) -> str:
-    """E.g. sv lexical: "du nämnde *mopeder* → Fordon"; unknown languages fall back to sv."""
-    table = templates().get(lang) or templates()["sv"]
+    """E.g. sv lexical: "du nämnde *mopeder* → Fordon"; a language without templates gets the
+    default language's."""
+    table = templates().get(lang) or templates()[language_or_default(lang)]
     return table[kind].format(word=word or "", target=target)

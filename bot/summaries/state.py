@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from bot.concerns import CONCERNS
 from bot.gazetteer import load_gazetteer
 from bot.privacy import school_id, scrub
+from bot.settings import language_or_default
 
 KINDS = ("programme", "profession", "company", "visit")
 FALLBACK_UTTERS = {"utter_default", "utter_action_error"}
@@ -212,7 +213,8 @@ def finish(state: State) -> None:
         if text or state.interests_slot:
             from bot.matching import match_interests  # heavy import, only when needed
 
-            result = match_interests(text, state.interests_slot, lang=state.language or "sv",
-                                     mode="lexical", limit=3)
+            result = match_interests(text, state.interests_slot,
+                                     lang=language_or_default(state.language), mode="lexical",
+                                     limit=3)
             state.matched_fields = result.field_ids[:3]
     state.fields = state.matched_fields or state.payload_fields[:3]
