@@ -30,12 +30,12 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # --- environments: rebuilt only when missing or when their requirements change ----------
-$(APP_STAMP): requirements/torch.txt requirements/app.txt pyproject.toml
+$(APP_STAMP): requirements/torch.txt requirements/app.txt requirements/dev.txt pyproject.toml
 	@echo "==> Creating $(VENV) (Python 3.11: actions, gateway, tests)"
 	test -x $(VENV)/bin/python || $(PYTHON311) -m venv $(VENV)
 	# torch first, from the local CPU wheel, so that nothing pulls a CUDA build
 	$(VENV)/bin/pip install -q -r requirements/torch.txt $(PIP_QUIET)
-	$(VENV)/bin/pip install -q -r requirements/torch.txt -r requirements/app.txt $(PIP_QUIET)
+	$(VENV)/bin/pip install -q -r requirements/torch.txt -r requirements/app.txt -r requirements/dev.txt $(PIP_QUIET)
 	$(VENV)/bin/pip install -q --no-deps -e . $(PIP_QUIET)
 	touch $@
 
@@ -86,8 +86,9 @@ story-test: $(MODEL)
 test: setup browser node_modules/.installed validate train lint story-test ## Validate data, train, run story tests and pytest
 	$(VENV)/bin/python -m pytest
 
-lint: $(APP_STAMP) ## ruff
+lint: $(APP_STAMP) ## ruff, import-linter (the layers in pyproject.toml)
 	$(VENV)/bin/ruff check bot actions tests bench scripts
+	$(VENV)/bin/lint-imports
 
 eval-nlu: setup ## Benchmark: NLU accuracy per language, ours vs Rasa's default -> docs/nlu-eval.md
 	$(VENV)/bin/python bench/eval_nlu.py

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,10 +27,10 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.queries import companies_for, place_by_id, professions_for
 from bot.knowledge.schema import KnowledgeBase, Place
 from bot.labels import LANGUAGES
-from bot.matching.lexical import LexicalIndex, LexicalResult
+from bot.matching.lexical import ENTITY_BOOST, LexicalResult, lexical_index, normalised_scores
 from bot.matching.reasons import reason
 from bot.matching.semantic import SemanticIndex
-from bot.matching.text import tokens
+from bot.matching.text import query_tokens, tokens
 from bot.matching.types import (
     CompanyMatch,
     FieldMatch,
@@ -44,7 +43,6 @@ from bot.settings import get_settings, language_or_default
 
 W_LEX, W_SEM = 0.6, 0.4
 SCALE = 20.0
-ENTITY_BOOST = 1.25  # words the NLU marked as `interest` weigh a little more
 TOP_FIELD_SHARE = 0.5  # derive items from fields scoring >= half of the best, at most 3
 TOP_FIELDS = 3
 T = TypeVar("T")
@@ -72,7 +70,7 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase | None = None, var_dir: Path | None = None,
                  nlu_dir: Path | None = None) -> None:
         self.kb = kb if kb is not None else load_knowledge()
-        self.lexical = LexicalIndex(self.kb)
+        self.lexical = lexical_index(self.kb)
         self.semantic = SemanticIndex(self.kb, Path(var_dir or _default_var_dir()), nlu_dir)
         self.field_ids = [f.id for f in self.kb.fields]
         self.labels = {f.id: f.label for f in self.kb.fields}
@@ -96,12 +94,7 @@ class Matcher:
         origin = place_by_id(place, self.kb)
         if country is None and origin is not None:
             country = origin.country
-        toks = tokens(text)
-        for entity in interests:
-            found = {t.key for t in tokens(entity)}
-            toks = [replace(t, boost=ENTITY_BOOST) if t.key in found else t for t in toks]
-            if not found <= {t.key for t in toks}:  # entity not in the text: add its words
-                toks += tokens(entity, ENTITY_BOOST)
+        toks = query_tokens(text, interests, ENTITY_BOOST)
         if not toks:  # nothing but spaces, emojis or punctuation: no evidence at all
             return MatchResult(lang=lang, country=country, mode=mode)
         lex = self.lexical.score(toks, lang_m) if mode != "semantic" else LexicalResult({}, {})
@@ -138,8 +131,7 @@ class Matcher:
 
     def _rank_fields(self, lex: LexicalResult, sims: np.ndarray | None, lang_m: str, lang: str,
                      mode: Mode) -> list[FieldMatch]:
-        raw = np.array([lex.fields[f].score if f in lex.fields else 0.0 for f in self.field_ids])
-        lexical = raw / max(1.0, float(raw.max()))
+        lexical = np.array(normalised_scores(lex, self.field_ids))
         semantic = np.zeros(len(self.field_ids))
         if sims is not None:
             best = np.array([sims[rows].max() for rows in self._field_rows[lang_m]])

@@ -15,21 +15,25 @@ so a word shared by several fields ("hus", "maskiner") counts less for each.
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from rapidfuzz import fuzz, process
 
+from bot.knowledge.loader import load_knowledge
 from bot.knowledge.schema import KnowledgeBase
 from bot.labels import LANGUAGES
-from bot.matching.text import Token, common_prefix
+from bot.matching.text import Token, common_prefix, query_tokens
 from bot.settings import language_or_default
 from bot.text import fold
 
 STOPWORDS_FILE = Path(__file__).with_name("stopwords.yml")
 FUZZY_CUTOFF = 80.0
+ENTITY_BOOST = 1.25  # words the NLU marked as `interest` weigh a little more
 OTHER_LANGUAGE = 0.6
 
 
@@ -164,6 +168,44 @@ class LexicalIndex:
         hits = {fid: LexicalHit(fid, total, best[fid][1], best[fid][0])
                 for fid, total in totals.items()}
         return LexicalResult(hits, professions)
+
+
+def normalised_scores(found: LexicalResult, field_ids: Sequence[str]) -> list[float]:
+    """L(f) = lex(f) / max(1, max_g lex(g)) for each field, in the order of `field_ids`."""
+    raw = [found.fields[f].score if f in found.fields else 0.0 for f in field_ids]
+    top = max(1.0, max(raw, default=0.0))
+    return [score / top for score in raw]
+
+
+_LOCK = threading.Lock()
+_INDEX: tuple[KnowledgeBase, LexicalIndex] | None = None
+
+
+def lexical_index(kb: KnowledgeBase | None = None) -> LexicalIndex:
+    """The process-wide index of the knowledge base (the one on disk unless given), rebuilt
+    only when the knowledge base changed."""
+    global _INDEX
+    base = kb if kb is not None else load_knowledge()
+    with _LOCK:
+        if _INDEX is None or _INDEX[0] is not base:
+            _INDEX = (base, LexicalIndex(base))
+        return _INDEX[1]
+
+
+def lexical_fields(text: str, interests: Iterable[str] = (), lang: str | None = None,
+                   kb: KnowledgeBase | None = None) -> list[str]:
+    """Field ids the words name, best first: the matcher's "lexical" mode without its
+    semantic index, so a caller that needs only fields (the counsellor summaries) loads
+    neither the model nor torch. Same ranking as `Matcher.match(..., mode="lexical")`."""
+    base = kb if kb is not None else load_knowledge()
+    toks = query_tokens(text, interests, ENTITY_BOOST)
+    if not toks:
+        return []
+    field_ids = [f.id for f in base.fields]
+    scores = normalised_scores(lexical_index(base).score(toks, language_or_default(lang)),
+                               field_ids)
+    order = sorted(range(len(field_ids)), key=lambda i: -scores[i])  # stable: ties keep order
+    return [field_ids[i] for i in order if scores[i] > 0]
 
 
 def _partial(key: str, term: str) -> float:

@@ -211,10 +211,9 @@ def finish(state: State) -> None:
         text = " ".join(state.interest_texts).strip()
         state.matched_fields = []
         if text or state.interests_slot:
-            from bot.matching import match_interests  # heavy import, only when needed
+            # Lexical only: the semantic index would load the model and torch into the gateway.
+            from bot.matching.lexical import lexical_fields  # loads the knowledge base
 
-            result = match_interests(text, state.interests_slot,
-                                     lang=language_or_default(state.language), mode="lexical",
-                                     limit=3)
-            state.matched_fields = result.field_ids[:3]
+            state.matched_fields = lexical_fields(text, state.interests_slot,
+                                                  language_or_default(state.language))[:3]
     state.fields = state.matched_fields or state.payload_fields[:3]
