@@ -86,8 +86,9 @@ story-test: $(MODEL)
 test: setup browser node_modules/.installed validate train lint story-test ## Validate data, train, run story tests and pytest
 	$(VENV)/bin/python -m pytest
 
-lint: $(APP_STAMP) ## ruff, import-linter (the layers in pyproject.toml)
+lint: $(APP_STAMP) ## ruff, mypy, import-linter (the layers) and deptry (the pins); see pyproject.toml
 	$(VENV)/bin/ruff check bot actions tests bench scripts
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
 eval-nlu: setup ## Benchmark: NLU accuracy per language, ours vs Rasa's default -> docs/nlu-eval.md

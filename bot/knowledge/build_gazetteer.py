@@ -146,7 +146,8 @@ def _kb_rows(cities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _town_rows(cities: list[dict[str, Any]], kb_rows: list[dict[str, Any]]) -> list[dict]:
+def _town_rows(cities: list[dict[str, Any]],
+               kb_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     kb_names = {(row["country"], fold(n)) for row in kb_rows
                 for n in (row["name"], *row["aliases"])}
     taken = {row["id"] for row in kb_rows}

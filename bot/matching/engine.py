@@ -18,7 +18,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -45,7 +45,12 @@ W_LEX, W_SEM = 0.6, 0.4
 SCALE = 20.0
 TOP_FIELD_SHARE = 0.5  # derive items from fields scoring >= half of the best, at most 3
 TOP_FIELDS = 3
-T = TypeVar("T")
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Identified)
 MIN_ITEMS = 2  # fewest programmes / professions / companies worth showing
 WIDER_FIELD_SHARE = 0.1
 NAMED_JOB_BONUS = 0.5  # the user named the job itself ("bilmekaniker")
@@ -115,8 +120,8 @@ class Matcher:
             # single option: then the next-best fields, up to TOP_FIELDS, fill the list.
             items = build(top)
             if len(items) < MIN_ITEMS and wider != top:
-                seen = {item.id for item in items}  # type: ignore[attr-defined]
-                items += [i for i in build(wider) if i.id not in seen]  # type: ignore[attr-defined]
+                seen = {item.id for item in items}
+                items += [i for i in build(wider) if i.id not in seen]
             return items[:limit]
 
         professions = ranked(lambda fs: self._professions(fs, lex, sims, lang_m, lang, country))
@@ -196,7 +201,7 @@ class Matcher:
 
     def _professions(self, top: list[FieldMatch], lex: LexicalResult, sims: np.ndarray | None,
                      lang_m: str, lang: str, country: str | None) -> list[ProfessionMatch]:
-        out = []
+        out: list[ProfessionMatch] = []
         if not top:
             return out
         for prof in professions_for([f.id for f in top], country, self.kb):
@@ -219,7 +224,7 @@ class Matcher:
                    named: set[str], jobs: set[str]) -> list[CompanyMatch]:
         """Companies in the top fields: near ones (within NEAR_KM) first, ordered by distance
         plus FIT_STEP_KM per step of fit; without a place, by fit, then score."""
-        out = []
+        out: list[CompanyMatch] = []
         if not top:
             return out
         top_ids = {f.id for f in top}

@@ -87,7 +87,7 @@ class LexicalIndex:
                 self._add_words(lang, prof.title.get(lang), set(prof.fields), prof.id)
                 for word in getattr(prof.words, lang, []) if prof.words else []:
                     self._add(lang, word, set(prof.fields), prof.id)
-        self.keys = {lang: sorted(self.terms[lang]) for lang in LANGUAGES}
+        self.keys: dict[str, list[str]] = {lang: sorted(self.terms[lang]) for lang in LANGUAGES}
 
     def _add(self, lang: str, word: str, fields: set[str], profession: str | None = None) -> None:
         key = fold(word)

@@ -14,7 +14,8 @@ REASONS_FILE = Path(__file__).with_name("reasons.yml")
 
 @lru_cache(maxsize=1)
 def templates() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(REASONS_FILE.read_text(encoding="utf-8"))
+    loaded: dict[str, dict[str, str]] = yaml.safe_load(REASONS_FILE.read_text(encoding="utf-8"))
+    return loaded
 
 
 def reason(lang: str, kind: str, target: str, word: str | None = None) -> str:

@@ -44,7 +44,8 @@ class Summary(BaseModel):
     user_turns: int = 0
     fields: list[str] = Field(default_factory=list)
     place: str | None = None
-    suggested: dict[str, list[str]] = Field(default_factory=lambda: {k: [] for k in KINDS})
+    suggested: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list[str]() for k in KINDS})
     signups: list[str] = Field(default_factory=list)
     handover: bool = False
     handover_question: str | None = None

@@ -181,7 +181,8 @@ def conversation(
 def stats(account: FreshCounsellor,
           lang: Annotated[str | None, Query(pattern=LANGUAGE_PATTERN)] = None) -> Stats:
     """Counts by field, language and ISO week: live summaries plus the purged aggregates."""
-    counts: dict[str, Counter] = {"field": Counter(), "language": Counter(), "total": Counter()}
+    counts: dict[str, Counter[str]] = {"field": Counter(), "language": Counter(),
+                                       "total": Counter()}
     with storage.session() as current:
         for data in current.scalars(select(storage.ConversationSummary.data).where(
                 storage.ConversationSummary.school == account.school)):

@@ -60,7 +60,7 @@ def as_conversation(summary: Summary, language: str) -> Conversation:
 
 
 def filtered(account: Account, start: dt.date | None, end: dt.date | None, field: str | None,
-             handover: bool | None) -> Select[tuple[storage.ConversationSummary]]:
+             handover: bool | None) -> Select[storage.ConversationSummary]:
     """The account's school's summaries, filtered; never another school's."""
     model = storage.ConversationSummary
     query = select(model).where(model.school == account.school)
