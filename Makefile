@@ -90,6 +90,7 @@ lint: $(APP_STAMP) ## ruff, mypy, import-linter (the layers) and deptry (the pin
 	$(VENV)/bin/ruff check bot actions tests bench scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/deptry .
 
 eval-nlu: setup ## Benchmark: NLU accuracy per language, ours vs Rasa's default -> docs/nlu-eval.md
 	$(VENV)/bin/python bench/eval_nlu.py

@@ -133,7 +133,6 @@ class Profession(Record):
     fields: list[Id]
     programmes: list[Id] = []
     isco08: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = None
-    esco_uri: Text | None = None
     words: WordLists | None = None
 
 
