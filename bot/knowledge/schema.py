@@ -1,6 +1,10 @@
-"""The one pydantic schema for the knowledge base, shared by loader, store, queries and actions.
+"""The one pydantic schema for the knowledge base, shared by loader, queries, matcher and actions.
 
 Every record about a real thing carries `source`; invented demo values are flagged `sample: true`.
+
+Over 300 lines on purpose: it is one cohesive thing, the whole schema in one place. The record
+models, their cross-field validators and KnowledgeBase (which indexes them) are read together
+whenever a field is added, and the CSV round trip (csv_io.py) walks ENTITIES at the end.
 """
 
 from __future__ import annotations
