@@ -24,7 +24,7 @@ export VAGVISAREN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup browser train run test validate lint story-test eval-nlu eval-dialogue bench-match bench-load clean
+.PHONY: help setup browser train run test validate lint fast-test story-test eval-nlu eval-dialogue bench-match bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -88,6 +88,12 @@ story-test: $(MODEL)
 
 test: setup browser node_modules/.installed validate train lint story-test ## Validate data, train, run story tests and pytest
 	$(VENV)/bin/python -m pytest
+
+# The quick tests (seconds, no Rasa, no model): the pre-commit hook runs them on each commit.
+FAST_TESTS := tests/test_one_source.py tests/test_domain.py tests/test_module_size.py \
+	tests/test_validate_data.py tests/test_privacy.py tests/test_language.py tests/test_nlu_split.py
+fast-test: ## The quick tests the pre-commit hook runs (no Rasa, no model)
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not e2e" $(FAST_TESTS)
 
 lint: $(APP_STAMP) ## ruff, mypy, import-linter (the layers) and deptry (the pins); see pyproject.toml
 	$(VENV)/bin/ruff check bot actions tests bench scripts
