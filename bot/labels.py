@@ -19,6 +19,8 @@ LANGUAGES: Final[tuple[Language, ...]] = ("sv", "fi", "da")
 # The language every text is written in first: a missing translation falls back to it. Not
 # the conversation's default language, which is a setting (bot.settings: default_language).
 SOURCE_LANGUAGE: Final[Language] = "sv"
+# The country a language points to when no place is known (suggestions, visits, the dev set).
+COUNTRY_OF_LANGUAGE: Final[dict[str, str]] = {"sv": "SE", "fi": "FI", "da": "DK"}
 LABELS_FILE = Path(__file__).with_name("labels.yml")
 
 

@@ -90,3 +90,10 @@ def test_the_generator_follows_the_intent_list(monkeypatch: pytest.MonkeyPatch) 
     assert "intent: undecided" not in section
     with pytest.raises(ValueError, match="not intents of the domain"):
         dialogue_rules.render([i for i in intents if i != "ask_pay"])
+
+
+def test_every_language_points_to_a_country() -> None:
+    from bot.labels import COUNTRY_OF_LANGUAGE
+
+    assert tuple(COUNTRY_OF_LANGUAGE) == LANGUAGES
+    assert sorted(COUNTRY_OF_LANGUAGE.values()) == ["DK", "FI", "SE"]

@@ -90,10 +90,12 @@ class Matcher:
                 rows.append(np.array([i for i in idx if i is not None], dtype=np.int64))
             self._field_rows[lang] = rows
 
-    def match(self, text: str, interests: Iterable[str] = (), lang: str = "sv",
+    def match(self, text: str, interests: Iterable[str] = (), lang: str | None = None,
               country: str | None = None, place: str | None = None, mode: Mode = "hybrid",
               limit: int = 5) -> MatchResult:
-        """Rank fields, then programmes, professions and companies, for one user message."""
+        """Rank fields, then programmes, professions and companies, for one user message
+        (in the default language unless `lang` says otherwise)."""
+        lang = lang or get_settings().default_language
         lang_m = language_or_default(lang)
         interests = [i for i in interests if i and i.strip()]
         origin = place_by_id(place, self.kb)
@@ -266,7 +268,7 @@ def get_matcher() -> Matcher:
         return _MATCHER
 
 
-def match_interests(text: str, interests: Iterable[str] = (), lang: str = "sv",
+def match_interests(text: str, interests: Iterable[str] = (), lang: str | None = None,
                     country: str | None = None, place: str | None = None,
                     mode: Mode = "hybrid", limit: int = 5) -> MatchResult:
     """Match one message with the cached matcher (see `Matcher.match`)."""
