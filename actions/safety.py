@@ -12,6 +12,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.matching.engine import wait_for_matcher
+from bot.settings import language_or_default
 
 log = logging.getLogger("vagvisaren.actions")
 Run = Callable[[Any, CollectingDispatcher, Tracker, dict[str, Any]], Awaitable[list[EventType]]]
@@ -36,7 +37,8 @@ def apologise_on_error(run: Run) -> Run:
 
 
 def language_of(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or "sv"
+    """The conversation's language; the configured default before one is known."""
+    return language_or_default(tracker.get_slot("language"))
 
 
 def plain_of(tracker: Tracker) -> bool:

@@ -15,7 +15,7 @@ from bot.dialogue import action_before_user
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.queries import nearest_visits, slot_place, upcoming_visits, visits_near
 from bot.privacy import SKIPPED
-from bot.suggestions import COUNTRY_OF_LANGUAGE, payload, visit_button, visit_item, visit_line
+from bot.suggestions import country_for, payload, visit_button, visit_item, visit_line
 
 RADIUS_KM = 100
 SHOWN = 3
@@ -29,7 +29,7 @@ def show_visits(dispatcher: CollectingDispatcher, tracker: Tracker,
     place = slot_place(tracker.get_slot("location"))
     today = dt.date.today()
     if place is None:
-        hits = upcoming_visits(COUNTRY_OF_LANGUAGE.get(language, "SE"), today, limit=SHOWN)
+        hits = upcoming_visits(country_for(None, language), today, limit=SHOWN)
         dispatcher.utter_message(response="utter_ask_which_visit" if again
                                  else "utter_visits_national")
     elif again:

@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bot.labels import COUNTRY_OF_LANGUAGE, LANGUAGES  # noqa: E402
 from bot.matching.engine import Matcher  # noqa: E402
-from bot.matching.evaluate import COUNTRY, evaluate, load_devset  # noqa: E402
+from bot.matching.evaluate import evaluate, load_devset  # noqa: E402
 from docs_section import write_section  # noqa: E402  (bench/, beside this script)
 
-LANGUAGES = ("sv", "fi", "da")
 MODES = ("hybrid", "lexical", "semantic")
 TARGET_HIT3, TARGET_P95_MS = 0.90, 20.0
 REPEATS = 20
@@ -37,12 +37,12 @@ def _latency(matcher: Matcher) -> tuple[float, float, int]:
     """p50/p95 in ms of single warm hybrid queries, all dev sentences, REPEATS times each."""
     queries = [(item, lang) for lang in LANGUAGES for item in load_devset(lang)]
     for item, lang in queries:  # warm-up
-        matcher.match(item.text, item.interests, lang, COUNTRY[lang], place=None)
+        matcher.match(item.text, item.interests, lang, COUNTRY_OF_LANGUAGE[lang], place=None)
     times = []
     for _ in range(REPEATS):
         for item, lang in queries:
             started = time.perf_counter()
-            matcher.match(item.text, item.interests, lang, COUNTRY[lang])
+            matcher.match(item.text, item.interests, lang, COUNTRY_OF_LANGUAGE[lang])
             times.append((time.perf_counter() - started) * 1000)
     times.sort()
     return statistics.median(times), times[int(0.95 * len(times)) - 1], len(times)

@@ -20,7 +20,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from bot.dialogue_eval import LANGUAGES, Runner, Summary, by_group, load, summarise
+from bot.dialogue_eval import Runner, Summary, by_group, load, summarise
+from bot.labels import LANGUAGES
 from bot.stack import MODEL, Ports, Stack
 from docs_section import write_section  # bench/, on sys.path when run as a script
 

@@ -20,12 +20,12 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.concerns import CONCERNS
+from bot.labels import LANGUAGES
 from docs_section import write_section  # bench/, on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 OUT = ROOT / "var" / "eval-nlu"
-LANGUAGES = ("sv", "fi", "da")
 PIPELINES = {"chosen": ROOT / "config.yml", "rasa-default": ROOT / "bench" / "config_default.yml"}
 TARGETS = {"intent_accuracy": 0.92, "entity_f1": 0.85, "location_f1": 0.95}
 console = Console()

@@ -19,6 +19,7 @@ from bot.text import fold, has_known_word
 Focus = Literal["companies", "programmes", "professions"]
 
 INTEREST_FORM = "interest_form"
+SIGNUP_FORM = "signup_form"
 # Questions the forms answer in passing (data/rules.yml, action_answer_aside): not a miss.
 ASIDE_RESPONSES: dict[str, str] = {
     "help": "utter_help",

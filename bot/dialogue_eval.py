@@ -24,7 +24,6 @@ from bot.responses import pattern
 from bot.settings import ROOT
 
 CONVERSATIONS_DIR = ROOT / "tests" / "conversations"
-LANGUAGES = ("sv", "fi", "da")
 ASKS: dict[str, set[str]] = {
     # The greeting ends with "tell me what you like".
     "interests": {"utter_ask_interests", "utter_ask_interests_again", "utter_undecided",

@@ -13,10 +13,12 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-from bot.labels import labels
+from bot.labels import LANGUAGES, labels
+from bot.settings import get_settings
 from bot.text import unstretch
 
-SUPPORTED = ("sv", "fi", "da")
+# The name the gateway (bot/api/chat.py) imports; the list itself is bot.labels.LANGUAGES.
+SUPPORTED = LANGUAGES
 _LINGUA = {
     Language.SWEDISH: "sv",
     Language.FINNISH: "fi",
@@ -90,13 +92,14 @@ def greeting_language(text: str) -> str | None:
 
 
 def choose_language(text: str, current: str | None, explicit: object = None,
-                    default: str = "sv", previous_explicit: object = None) -> Detection:
+                    default: str | None = None, previous_explicit: object = None) -> Detection:
     """Pick the conversation language: the user wins.
 
     1. The widget's language when the user has just switched it (it differs from both what
        the widget sent last time and the conversation's language).
     2. A message clearly written in one of our languages, or a greeting only one of them uses.
-    3. The conversation's language; on the first turn the widget's, else `default`.
+    3. The conversation's language; on the first turn the widget's, else `default` (the
+       configured default language unless given).
 
     A short, ambiguous or unsupported message, or a button's payload, keeps the language.
     """
@@ -118,7 +121,8 @@ def choose_language(text: str, current: str | None, explicit: object = None,
         detected, confidence = None, 0.0
     if kept:
         return Detection(kept, "kept", detected, confidence)
-    return Detection(forced or default, "metadata" if forced else "kept", detected, confidence)
+    fallback = default or get_settings().default_language
+    return Detection(forced or fallback, "metadata" if forced else "kept", detected, confidence)
 
 
 def plain_language_requested(explicit: object, intent: str | None,

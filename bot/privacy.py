@@ -71,7 +71,7 @@ ADDRESS_MASK = "[adress]"
 # tracker store (bot/rasa_ext/redaction.py).
 NAME_MASK = "[förnamn]"
 
-PHONE_REGIONS = ("SE", "FI", "DK")
+PHONE_REGIONS: tuple[str, ...] = ("SE", "FI", "DK")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Identity-number shape: (YY)YYMMDD, an optional separator, four digits (SE, DK, FI with a
 # digit check character) or a Finnish century sign, three digits and a check character.

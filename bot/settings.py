@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.labels import LANGUAGES, Language
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -27,7 +29,8 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = 8.0
     var_dir: Path = ROOT / "var"
     knowledge_dir: Path = ROOT / "knowledge"
-    default_language: str = "sv"
+    # The language of a conversation until the user shows theirs (one of bot.labels.LANGUAGES).
+    default_language: Language = "sv"
     max_message_chars: int = 1000
     # Counsellor view (issue 7). Rasa's tracker store: a SQLAlchemy URL, or else a SQLite path
     # (the stack sets VAGVISAREN_TRACKER_DB), or else var_dir/tracker.db.
@@ -79,3 +82,11 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Settings are read once per process."""
     return Settings()
+
+
+def language_or_default(code: object) -> Language:
+    """`code` when it is one of our languages, else the configured default language."""
+    for language in LANGUAGES:
+        if code == language:
+            return language
+    return get_settings().default_language

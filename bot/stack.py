@@ -267,6 +267,11 @@ def run() -> None:
     supervisor.run_forever()
 
 
+def _base_urls() -> dict[str, str]:
+    stack = Stack(Ports.default(), get_settings().var_dir, token="unused-by-the-probes")
+    return {"actions": stack.action_url, "rasa": stack.rasa_url, "gateway": stack.gateway_url}
+
+
 @cli.command()
 def probe(
     name: str = typer.Argument(..., help="actions, rasa or gateway"),
@@ -274,10 +279,7 @@ def probe(
 ) -> None:
     """Exit 0 when one service is ready, as the supervisor judges it (for container and
     Kubernetes probes: the action server's readiness is a webhook call, not a GET)."""
-    stack = Stack(Ports.default(), get_settings().var_dir, token="unused-by-this-probe")
-    base = url.rstrip("/") or {"actions": stack.action_url, "rasa": stack.rasa_url,
-                               "gateway": stack.gateway_url}[name]
-    ok = service_ready(name, base, timeout_s=5.0)
+    ok = service_ready(name, url.rstrip("/") or _base_urls()[name], timeout_s=5.0)
     print(f"{name}: {'ready' if ok else 'not ready'}")
     if not ok:
         raise typer.Exit(1)
@@ -285,17 +287,11 @@ def probe(
 
 @cli.command()
 def check() -> None:
-    """Exit 0 when the services on the default ports are healthy (for scripts)."""
-    stack = Stack(Ports.default(), get_settings().var_dir)
-    healthy = True
-    for name, url in stack.health_urls().items():
-        try:
-            status = str(httpx.get(url, timeout=3.0).status_code)
-        except httpx.HTTPError as err:
-            status = f"down ({type(err).__name__})"
-        healthy = healthy and status == "200"
-        print(f"{name}: {status}")
-    if not healthy:
+    """Exit 0 when all three services on the default ports are ready (for scripts)."""
+    ready = {name: service_ready(name, url, 5.0) for name, url in _base_urls().items()}
+    for name, ok in ready.items():
+        print(f"{name}: {'ready' if ok else 'not ready'}")
+    if not all(ready.values()):
         raise typer.Exit(1)
 
 

@@ -13,20 +13,24 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
     Connection,
+    CursorResult,
     DateTime,
     Engine,
     Float,
     ForeignKey,
     Integer,
+    Result,
     String,
     Text,
     UniqueConstraint,
     create_engine,
     event,
+    insert,
     inspect,
     select,
     text,
@@ -203,7 +207,7 @@ def _engine(url: str) -> Engine:
     created = create_engine(url, connect_args={"timeout": 15})
 
     @event.listens_for(created, "connect")
-    def _wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _wal(dbapi_connection: Any, _record: object) -> None:  # a sqlite3.Connection
         # WAL lets the gateway read while the action server writes; secure_delete overwrites
         # purged rows instead of leaving them in free pages.
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
@@ -239,7 +243,7 @@ def _register_schools_with_accounts(connection: Connection) -> None:
     schools = connection.execute(select(Counsellor.school).distinct()).scalars().all()
     for school in schools:
         # OR IGNORE: the action server and the gateway may upgrade at the same moment.
-        connection.execute(School.__table__.insert().prefix_with("OR IGNORE").values(
+        connection.execute(insert(School).prefix_with("OR IGNORE").values(
             id=school, name=school, created_at=_now()))
     if schools:
         log.warning("Registered the schools of existing accounts: %s", ", ".join(schools))
@@ -247,6 +251,13 @@ def _register_schools_with_accounts(connection: Connection) -> None:
 
 # Tests reset engines with `storage.engine.cache_clear()`, as when `engine` itself was cached.
 engine.cache_clear = _engine.cache_clear  # type: ignore[attr-defined]
+
+
+def affected(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE run through a Session changed (its `rowcount`)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"not the result of an UPDATE or DELETE: {type(result).__name__}")
+    return result.rowcount
 
 
 @contextmanager

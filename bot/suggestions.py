@@ -17,8 +17,9 @@ from bot.cards import SuggestionItem as Item
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.queries import ProviderHit, VisitHit, place_by_id, providers_for
 from bot.knowledge.schema import Guidance, Place
-from bot.labels import label, labels
+from bot.labels import COUNTRY_OF_LANGUAGE, label, labels
 from bot.matching import NEAR_KM, CompanyMatch, MatchResult, ProfessionMatch, ProgrammeMatch
+from bot.settings import language_or_default
 from bot.text import fold
 
 
@@ -72,7 +73,6 @@ def join(names: list[str], language: str) -> str:
     return f"{', '.join(names[:-1])} {label('and', language)} {names[-1]}"
 
 
-COUNTRY_OF_LANGUAGE = {"sv": "SE", "fi": "FI", "da": "DK"}
 SHOWN = 3
 SHOWN_ON_REQUEST = 5  # a follow-up question about one kind gets a longer list of it
 FAR_KM = 100  # beyond this, the answer says plainly how far the nearest one is
@@ -81,7 +81,7 @@ PROVIDERS_SHOWN = 3  # schools on a programme card
 
 def country_for(place: Place | None, language: str) -> str:
     """The place's country; without a place, the country where the language is spoken."""
-    return place.country if place else COUNTRY_OF_LANGUAGE.get(language, "SE")
+    return place.country if place else COUNTRY_OF_LANGUAGE[language_or_default(language)]
 
 
 def interest_text(events: list[dict[str, Any]], interests: list[str] | None) -> str:

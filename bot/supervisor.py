@@ -1,16 +1,12 @@
 """Keeps the three services serving unattended: health checks, lone restarts with backoff.
 
-A school's server runs for months with nobody at the keyboard. A Sanic worker that dies
-behind a live parent, or a process that hangs, must not silently turn every answer into
-"Jag kan inte svara just nu", nor take the whole stack down. So each service is checked
-by its liveness URL every `interval` seconds; one that exits, or fails `failures` checks in
-a row, or is not ready within its start timeout, is restarted alone (its whole process
-group), after an exponential backoff. A service restarted `flapping_restarts` times within
-`flapping_window_s` is reported loudly and retried at the slowest backoff, for ever.
-
-The state goes to `var_dir/supervisor.json` on every check, so the gateway's `/healthz`
-can show uptimes, restart counts and reasons without talking to this process. Under
-systemd (`Type=notify`) each completed check also pets the unit's watchdog.
+A school's server runs for months with nobody at the keyboard: a Sanic worker dead behind a
+live parent, or a hung process, must neither silently turn every answer into "Jag kan inte
+svara just nu" nor take the whole stack down. A service that exits, fails `failures` checks
+in a row or is not ready within its start timeout is restarted alone (its process group)
+after an exponential backoff; one that keeps failing is reported loudly and retried at the
+slowest backoff, for ever. Each round writes `var_dir/supervisor.json` (read by /healthz)
+and, under systemd (`Type=notify`), pets the unit's watchdog.
 """
 
 from __future__ import annotations
@@ -19,12 +15,15 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import time
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 import sdnotify
@@ -32,11 +31,24 @@ import sdnotify
 from bot.service_state import STATE_FILE, ready_probe_request, ready_probe_says_ready
 from bot.settings import Settings
 
-if TYPE_CHECKING:  # bot.stack runs the supervisor; at run time it is handed in
-    from bot.stack import Stack
+
+class Services(Protocol):
+    """What the supervisor needs of bot.stack.Stack (which runs it, so cannot be imported)."""
+
+    var_dir: Path
+    procs: dict[str, subprocess.Popen[bytes]]
+
+    @property
+    def action_url(self) -> str: ...
+    @property
+    def gateway_url(self) -> str: ...
+    def health_urls(self) -> dict[str, str]: ...
+    def start(self, names: Iterable[str] = ..., prebuild: bool = ...) -> None: ...
+    def stop(self, names: Iterable[str] | None = ..., timeout: float = ...) -> None: ...
+    def log(self, name: str) -> Path: ...
+
 
 log = logging.getLogger("vagvisaren.supervisor")
-
 SERVICES = ("actions", "rasa", "gateway")
 
 
@@ -97,10 +109,9 @@ def _iso(stamp: float | None) -> str | None:
     return None if stamp is None else datetime.fromtimestamp(stamp, UTC).isoformat()
 
 
-def liveness_urls(stack: Stack) -> dict[str, str]:
-    """Is the process serving at all? The gateway's own /livez, not /healthz: a gateway that
-    reports Rasa down is itself alive and must not be restarted for it. (The action server
-    is asked its readiness probe instead: see `Supervisor._alive`.)"""
+def liveness_urls(stack: Services) -> dict[str, str]:
+    """The gateway's /livez, not /healthz: a gateway reporting Rasa down is itself alive.
+    (The action server is asked its readiness probe instead: see `Supervisor._alive`.)"""
     urls = stack.health_urls()
     urls["gateway"] = f"{stack.gateway_url}/livez"
     return urls
@@ -109,7 +120,7 @@ def liveness_urls(stack: Stack) -> dict[str, str]:
 class Supervisor:
     """Runs `tick()` in a loop; `tick()` is one round of checks and due (re)starts."""
 
-    def __init__(self, stack: Stack, policy: Policy | None = None) -> None:
+    def __init__(self, stack: Services, policy: Policy | None = None) -> None:
         self.stack = stack
         self.policy = policy or Policy()
         self.services = {name: Service(name) for name in SERVICES}
@@ -121,7 +132,7 @@ class Supervisor:
 
     # --- one round -----------------------------------------------------------------------
     def start_all(self) -> None:
-        """First start, in the stack's order; the caller waits with `Stack.wait_ready`."""
+        """First start, in the stack's order; then `wait_first_start`."""
         self.stack.start(SERVICES)
         now = time.time()
         for service in self.services.values():
@@ -224,8 +235,7 @@ class Supervisor:
         try:
             self.stack.start([service.name], prebuild=False)  # ~3 s saved; it was built
         except OSError as err:  # e.g. the interpreter vanished: try again after a backoff
-            self._restart(service, f"could not start: {err}")
-            return
+            return self._restart(service, f"could not start: {err}")
         self._mark_started(service, time.time())
         log.info("Started %s again (pid %s)", service.name, service.pid)
 
@@ -256,7 +266,7 @@ class Supervisor:
         self._notifier.notify("WATCHDOG=1")
 
     def run_forever(self) -> None:
-        while True:
+        while True:  # until SIGTERM or Ctrl-C (bot.stack's handler calls close())
             started = time.monotonic()
             self.tick()
             time.sleep(max(0.0, self.policy.interval_s - (time.monotonic() - started)))

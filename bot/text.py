@@ -1,6 +1,6 @@
 """Text folding shared by every layer: places, interests, nicknames, the gazetteer.
 
-Standard library only, so the Rasa process (`.venv-rasa`) can import it too.
+Standard library and bot.labels only, so the Rasa process (`.venv-rasa`) can import it too.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from bot.labels import LANGUAGES
 
 _EXTRA_FOLD = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l"})
 _WORD = re.compile(r"[a-z0-9]+")
@@ -52,7 +54,7 @@ def sentences(text: str) -> list[str]:
 
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-WORD_LANGS = ("sv", "fi", "da", "en")  # en: pupils write "lol", "ok", "help"
+WORD_LANGS = (*LANGUAGES, "en")  # en: pupils write "lol", "ok", "help"
 
 
 def has_known_word(text: str) -> bool:

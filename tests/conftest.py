@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.admin.schools import add_school
+from bot.auth.schools import add_school
 from bot.dialogue_eval import SCHOOL as CONVERSATION_SCHOOL
 from bot.dialogue_eval import Runner
 from bot.settings import ROOT

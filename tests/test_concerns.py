@@ -33,6 +33,7 @@ from bot.concerns import (
 )
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.schema import TOPICS, KnowledgeBase, Pay
+from bot.labels import LANGUAGES
 from bot.responses import render
 from bot.settings import ROOT
 from bot.summaries.state import State, apply
@@ -41,7 +42,6 @@ from bot.text import fold, sentences
 
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 COUNTRIES = ("SE", "FI", "DK")
-LANGUAGES = ("sv", "fi", "da")
 
 
 # --- the data -------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue_eval import LANGUAGES, Conversation, Runner, load
+from bot.dialogue_eval import Conversation, Runner, load
+from bot.labels import LANGUAGES
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from actions.visits import ActionRequestHandover, ActionRequestVisit, ActionSuggestVisits
 from bot import storage
-from bot.admin.schools import add_school
+from bot.auth.schools import add_school
 from bot.settings import get_settings
 
 

@@ -1,1 +1,2 @@
-"""Counsellor accounts, sessions and the audit log; the CLI is `python -m bot.admin`."""
+"""The administrator's command line, `python -m bot.admin`: only the command line. What it
+changes (schools, accounts, sessions, the audit log) lives in bot.auth."""

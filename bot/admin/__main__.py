@@ -12,7 +12,8 @@ import sys
 
 import typer
 
-from bot.admin import accounts, schools
+from bot.auth import accounts, schools
+from bot.labels import LANGUAGES
 from bot.settings import get_settings
 
 cli = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
@@ -78,7 +79,8 @@ def no_school() -> None:
 def add_counsellor(
     username: str = typer.Option(..., "--username"),
     school: str = typer.Option(..., "--school", help="The school id the widget sends."),
-    language: str = typer.Option("sv", "--language", help="sv, fi or da"),
+    language: str | None = typer.Option(
+        None, "--language", help=f"{', '.join(LANGUAGES)}; default: the default language"),
     role: str = typer.Option("counsellor", "--role",
                              help="counsellor, or admin (also reads the school's audit log)"),
     password_stdin: bool = typer.Option(False, "--password-stdin",

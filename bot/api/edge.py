@@ -8,7 +8,7 @@ CORS headers that a school's page on another origin needs to call the gateway.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from fastapi import Request, Response
@@ -35,7 +35,7 @@ WRONG_TYPE = "Send the request body as JSON with the header Content-Type: applic
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
-def error(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error(status: int, detail: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 

@@ -27,13 +27,15 @@ from wordfreq import zipf_frequency
 from bot.gazetteer import GAZETTEER_FILE, name_forms
 from bot.knowledge.geo import haversine_km
 from bot.knowledge.loader import load_knowledge
+from bot.labels import COUNTRY_OF_LANGUAGE, LANGUAGES
 from bot.text import fold
 
 NORDIC = ("SE", "FI", "DK")
 MIN_TOWN = 1_000
 MIN_ALIASED_TOWN = 20_000  # alternate names only for larger towns: small ones collect noise
 MIN_FOREIGN_CITY = 1_000_000
-LANGUAGES = ("sv", "fi", "da", "nb")
+# Place names are looked up in our languages and in Norwegian (close to Danish).
+NAME_LANGUAGES = (*LANGUAGES, "nb")
 # A form this frequent as a word (wordfreq's Zipf scale) needs a place cue: level 1 any cue
 # ("i Arboga", capitalised mid-sentence), level 2 a strong one ("bor i Kemi", not "bra i kemi")
 # or the whole message. Big places are what people mean by their name, so they need none.
@@ -73,7 +75,7 @@ def _latin_names(names: list[str]) -> list[str]:
 # A town's name is frequent in its own country's language because people write about the town
 # ("Esbjerg" in Danish): that part of the frequency is discounted, for places big enough to be
 # written about. A hamlet or a district named "Konepaja" (machine shop) gets no discount.
-OWN_LANGUAGE = {"SE": "sv", "FI": "fi", "DK": "da"}
+OWN_LANGUAGE = {country: language for language, country in COUNTRY_OF_LANGUAGE.items()}
 OWN_DISCOUNT = 1.5
 DISCOUNTED_FROM = 5_000
 SMALL_WEAK_ZIPF = 2.8  # for such small places a rarer word already needs a cue
@@ -97,7 +99,7 @@ def _zipf(form: str, country: str | None = None, discount: bool = True) -> tuple
     own = OWN_LANGUAGE.get(country or "")
     nordic = max(zipf_frequency(form, language)
                  - (OWN_DISCOUNT if discount and language == own else 0.0)
-                 for language in LANGUAGES)
+                 for language in NAME_LANGUAGES)
     return nordic, zipf_frequency(form, "en")
 
 
@@ -110,7 +112,7 @@ def _respelled_zipf(form: str, own: tuple[str, ...]) -> float:
                  for accented in _ACCENTED.get(letter, "")}
     variants -= {form}
     return max((zipf_frequency(v, language) for v in variants if not v.startswith(stems)
-                for language in LANGUAGES), default=0.0)
+                for language in NAME_LANGUAGES), default=0.0)
 
 
 def _level(form: str, row: dict[str, Any]) -> int:
@@ -146,7 +148,8 @@ def _kb_rows(cities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _town_rows(cities: list[dict[str, Any]], kb_rows: list[dict[str, Any]]) -> list[dict]:
+def _town_rows(cities: list[dict[str, Any]],
+               kb_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     kb_names = {(row["country"], fold(n)) for row in kb_rows
                 for n in (row["name"], *row["aliases"])}
     taken = {row["id"] for row in kb_rows}
@@ -174,7 +177,7 @@ def _town_rows(cities: list[dict[str, Any]], kb_rows: list[dict[str, Any]]) -> l
 def _foreign(cities: list[dict[str, Any]]) -> list[list[Any]]:
     """Foreign names per country code: countries, large cities and learners' exonyms."""
     names: dict[str, set[str]] = {}
-    for language in (*LANGUAGES, "en"):
+    for language in (*NAME_LANGUAGES, "en"):
         for code, name in Locale(language).territories.items():
             if len(code) == 2 and code.isalpha() and code not in NORDIC and code != "ZZ":
                 names.setdefault(code, set()).add(name)

@@ -24,16 +24,17 @@ from bot.knowledge.integrity import check_integrity
 from bot.knowledge.loader import KnowledgeError, load_knowledge
 from bot.knowledge.schema import (
     ENTITIES,
+    TEXT_LANGUAGES,
     FieldLink,
     KnowledgeBase,
     Localized,
     WordLists,
     id_attr,
 )
+from bot.labels import LANGUAGES, SOURCE_LANGUAGE
 from bot.settings import get_settings
 
 SEP = "|"
-LOC_LANGS = ("sv", "fi", "da", "en")
 
 
 def unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -52,9 +53,6 @@ def is_wordlists(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, WordLists)
 
 
-WORD_LANGS = ("sv", "fi", "da")
-
-
 def is_list(tp: Any) -> bool:
     return typing.get_origin(tp) is list
 
@@ -65,9 +63,9 @@ def columns(model: type[BaseModel]) -> list[str]:
     for name, info in model.model_fields.items():
         tp, _ = unwrap(info.annotation)
         if is_localized(tp):
-            cols += [f"{name}_{lang}" for lang in LOC_LANGS]
+            cols += [f"{name}_{lang}" for lang in TEXT_LANGUAGES]
         elif is_wordlists(tp):
-            cols += [f"{name}_{lang}" for lang in WORD_LANGS]
+            cols += [f"{name}_{lang}" for lang in LANGUAGES]
         else:
             cols.append(name)
     return cols
@@ -108,18 +106,18 @@ def flatten(record: BaseModel) -> dict[str, str]:
     for name in type(record).model_fields:
         value = getattr(record, name)
         if isinstance(value, Localized):
-            row |= {f"{name}_{lang}": _cell(getattr(value, lang)) for lang in LOC_LANGS}
+            row |= {f"{name}_{lang}": _cell(getattr(value, lang)) for lang in TEXT_LANGUAGES}
         elif isinstance(value, WordLists) or (value is None and is_wordlists(
                 unwrap(type(record).model_fields[name].annotation)[0])):
             row |= {f"{name}_{lang}": SEP.join(getattr(value, lang)) if value else ""
-                    for lang in WORD_LANGS}
+                    for lang in LANGUAGES}
         elif isinstance(value, list):
             items = [_cell(v) for v in value]
             if any(SEP in item for item in items):
                 raise KnowledgeError(f"{name}: a list item contains '{SEP}': {items}")
             row[name] = SEP.join(items)
         elif value is None and is_localized(unwrap(type(record).model_fields[name].annotation)[0]):
-            row |= {f"{name}_{lang}": "" for lang in LOC_LANGS}
+            row |= {f"{name}_{lang}": "" for lang in TEXT_LANGUAGES}
         else:
             row[name] = _cell(value)
     return row
@@ -131,11 +129,11 @@ def unflatten(model: type[BaseModel], row: dict[str, str]) -> dict[str, Any]:
     for name, info in model.model_fields.items():
         tp, _ = unwrap(info.annotation)
         if is_localized(tp):
-            texts = {lang: row.get(f"{name}_{lang}", "") for lang in LOC_LANGS}
+            texts = {lang: row.get(f"{name}_{lang}", "") for lang in TEXT_LANGUAGES}
             if any(texts.values()):
                 data[name] = {k: v for k, v in texts.items() if v != ""}
         elif is_wordlists(tp):
-            cells = {lang: row.get(f"{name}_{lang}", "") for lang in WORD_LANGS}
+            cells = {lang: row.get(f"{name}_{lang}", "") for lang in LANGUAGES}
             if any(cells.values()):
                 data[name] = {k: v.split(SEP) for k, v in cells.items() if v != ""}
         elif is_list(tp):
@@ -157,7 +155,7 @@ def column_of(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     name = str(loc[0])
     info = model.model_fields.get(name)
     if info is not None and (is_localized(tp := unwrap(info.annotation)[0]) or is_wordlists(tp)):
-        lang = loc[1] if len(loc) > 1 and loc[1] in LOC_LANGS else "sv"
+        lang = loc[1] if len(loc) > 1 and loc[1] in TEXT_LANGUAGES else SOURCE_LANGUAGE
         return f"{name}_{lang}"
     return name
 

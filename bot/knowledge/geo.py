@@ -9,8 +9,13 @@ EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
 
 class HasLatLon(Protocol):
-    lat: float
-    lon: float
+    """Anything with a position; read-only is enough (the knowledge base's records are frozen)."""
+
+    @property
+    def lat(self) -> float: ...
+
+    @property
+    def lon(self) -> float: ...
 
 
 Point = tuple[float, float] | HasLatLon

@@ -65,7 +65,7 @@ def _load_cached(folder: Path, stamps: tuple[tuple[int, int], ...]) -> Knowledge
                     errors.append(f"{path}:{line}: {_describe(err)}")
     if errors:
         raise KnowledgeError(_join(errors))
-    kb = KnowledgeBase(**records)  # type: ignore[arg-type]
+    kb = KnowledgeBase(**records)
     problems = check_integrity(kb)
     if problems:
         raise KnowledgeError(_join([

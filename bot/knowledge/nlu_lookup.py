@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.knowledge.schema import KnowledgeBase
+from bot.labels import LANGUAGES
 from bot.settings import ROOT
 from bot.text import fold
 
@@ -59,7 +60,7 @@ def interest_words(kb: KnowledgeBase) -> list[str]:
     words = {
         word.lower()
         for row in kb.synonyms
-        for language in ("sv", "fi", "da")
+        for language in LANGUAGES
         for word in getattr(row, language)
     }
     return sorted(words)

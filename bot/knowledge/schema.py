@@ -1,6 +1,10 @@
-"""The one pydantic schema for the knowledge base, shared by loader, store, queries and actions.
+"""The one pydantic schema for the knowledge base, shared by loader, queries, matcher and actions.
 
 Every record about a real thing carries `source`; invented demo values are flagged `sample: true`.
+
+Over 300 lines on purpose: it is one cohesive thing, the whole schema in one place. The record
+models, their cross-field validators and KnowledgeBase (which indexes them) are read together
+whenever a field is added, and the CSV round trip (csv_io.py) walks ENTITIES at the end.
 """
 
 from __future__ import annotations
@@ -20,9 +24,13 @@ from pydantic import (
     model_validator,
 )
 
-T = TypeVar("T")
+from bot.labels import LANGUAGES, SOURCE_LANGUAGE
 
-Lang = Literal["sv", "fi", "da", "en"]
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+# Every Localized text has our languages, and English optionally (for the team).
+TEXT_LANGUAGES = (*LANGUAGES, "en")
+
 Country = Literal["SE", "FI", "DK"]
 Level = Literal["upper_secondary_vocational", "upper_secondary_academic", "adult", "higher"]
 TargetGroup = Literal["year8", "adults", "both"]
@@ -45,10 +53,11 @@ class Localized(_Model):
     da: Text
     en: Text | None = None
 
-    def get(self, lang: str, fallback: str = "sv") -> str:
+    def get(self, lang: str, fallback: str = SOURCE_LANGUAGE) -> str:
         """Text in `lang`, else in `fallback`, so an answer never comes out empty."""
-        value = getattr(self, lang, None) if lang in ("sv", "fi", "da", "en") else None
-        return value or getattr(self, fallback)
+        value: str | None = getattr(self, lang, None) if lang in TEXT_LANGUAGES else None
+        chosen: str = getattr(self, fallback)
+        return value or chosen
 
 
 class LocalizedEn(Localized):
@@ -128,7 +137,6 @@ class Profession(Record):
     fields: list[Id]
     programmes: list[Id] = []
     isco08: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = None
-    esco_uri: Text | None = None
     words: WordLists | None = None
 
 
@@ -366,38 +374,44 @@ class KnowledgeBase(_Model):
         """Equal when the data is equal; cached lookups are ignored."""
         return isinstance(other, KnowledgeBase) and self.__dict__ == other.__dict__
 
+    # Equal by its data (above) but unhashable; mypy expects a method in this slot.
     __hash__ = None  # type: ignore[assignment]
 
     def derived(self, key: str, build: Callable[[KnowledgeBase], T]) -> T:
         """Memoised value computed from this (immutable) knowledge base, e.g. a search index."""
         if key not in self._derived:
             self._derived[key] = build(self)
-        return self._derived[key]
+        value: T = self._derived[key]
+        return value
 
     def get(self, entity: str, record_id: str) -> BaseModel | None:
         """Record of `entity` (e.g. "places") with that id, or None."""
         return self._index[entity].get(record_id)
 
+    def _typed(self, entity: str, record_id: str, kind: type[M]) -> M | None:
+        found = self._index[entity].get(record_id)
+        return found if isinstance(found, kind) else None
+
     def field(self, record_id: str) -> Field | None:
-        return self._index["fields"].get(record_id)  # type: ignore[return-value]
+        return self._typed("fields", record_id, Field)
 
     def programme(self, record_id: str) -> Programme | None:
-        return self._index["programmes"].get(record_id)  # type: ignore[return-value]
+        return self._typed("programmes", record_id, Programme)
 
     def profession(self, record_id: str) -> Profession | None:
-        return self._index["professions"].get(record_id)  # type: ignore[return-value]
+        return self._typed("professions", record_id, Profession)
 
     def place(self, record_id: str) -> Place | None:
-        return self._index["places"].get(record_id)  # type: ignore[return-value]
+        return self._typed("places", record_id, Place)
 
     def company(self, record_id: str) -> Company | None:
-        return self._index["companies"].get(record_id)  # type: ignore[return-value]
+        return self._typed("companies", record_id, Company)
 
     def visit(self, record_id: str) -> Visit | None:
-        return self._index["visits"].get(record_id)  # type: ignore[return-value]
+        return self._typed("visits", record_id, Visit)
 
     def provider(self, record_id: str) -> Provider | None:
-        return self._index["providers"].get(record_id)  # type: ignore[return-value]
+        return self._typed("providers", record_id, Provider)
 
 
 # Entity name -> (file name, record model). Order matters for loading and messages.

@@ -9,6 +9,7 @@ anchor per field, so the in-batch negatives are exactly the other fields.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -19,8 +20,12 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from bot.knowledge.schema import KnowledgeBase
+from bot.labels import LANGUAGES
 from bot.matching.corpus import (
     field_text,
     inputs_hash,
@@ -28,7 +33,10 @@ from bot.matching.corpus import (
     tokenizer_texts,
     training_pairs,
 )
-from bot.matching.lexical import LANGS, LexicalIndex
+from bot.matching.lexical import LexicalIndex
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 log = logging.getLogger(__name__)
@@ -53,12 +61,13 @@ def model_key(kb: KnowledgeBase, nlu_dir: Path | None = None) -> str:
 def stored_key(path: Path) -> str | None:
     """Input hash of the model stored at `path`, or None when there is none."""
     try:
-        return json.loads((path / INFO_FILE).read_text())["inputs_sha256"]
-    except (OSError, ValueError, KeyError):
+        key = json.loads((path / INFO_FILE).read_text())["inputs_sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
         return None
+    return key if isinstance(key, str) else None
 
 
-def _train_tokenizer(texts: list[str], vocab_size: int):  # -> tokenizers.Tokenizer
+def _train_tokenizer(texts: list[str], vocab_size: int) -> Tokenizer:
     """Unigram tokenizer (sentencepiece-style pieces such as "moped" + "erna").
 
     The Unigram trainer's piece set is stable from run to run, but its scores are not (a hash
@@ -89,8 +98,8 @@ def _train_tokenizer(texts: list[str], vocab_size: int):  # -> tokenizers.Tokeni
     pieces = sorted(p for p, _ in json.loads(trained.to_str())["model"]["vocab"] if p != "[UNK]")
     words: Counter[str] = Counter()
     for text in texts:
-        normal = trained.normalizer.normalize_str(text)  # type: ignore[union-attr]
-        words.update(w for w, _ in trained.pre_tokenizer.pre_tokenize_str(normal))  # type: ignore[union-attr]
+        normal = trained.normalizer.normalize_str(text)
+        words.update(w for w, _ in trained.pre_tokenizer.pre_tokenize_str(normal))
     known = set(pieces)
     counts: Counter[str] = Counter()
     for word, n in words.items():
@@ -131,7 +140,7 @@ def build_model(kb: KnowledgeBase, out_dir: Path, nlu_dir: Path | None = None) -
     for text, fid, lang in pairs:
         pool.setdefault((lang, fid), []).append(text)
     field_ids = [f.id for f in kb.fields]
-    docs = {(lang, fid): field_text(kb, fid, lang) for lang in LANGS for fid in field_ids}
+    docs = {(lang, fid): field_text(kb, fid, lang) for lang in LANGUAGES for fid in field_ids}
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one thread: identical float sums, so identical weights
@@ -141,19 +150,19 @@ def build_model(kb: KnowledgeBase, out_dir: Path, nlu_dir: Path | None = None) -
         tokenizer = _train_tokenizer(tokenizer_texts(kb, nlu), VOCAB_SIZE)
         generator = torch.Generator().manual_seed(SEED)
         weights = torch.randn(tokenizer.get_vocab_size(), DIM, generator=generator) * 0.1
-        model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_weights=weights)],
-                                    device="cpu")
+        embedding = StaticEmbedding(tokenizer, embedding_weights=weights)
+        model = SentenceTransformer(modules=[embedding], device="cpu")
         loss_fn = MultipleNegativesRankingLoss(model, scale=SCALE)
         optimizer = torch.optim.Adam(model.parameters(), lr=LR)
         model.train()
         for step in range(STEPS):
-            lang = LANGS[step % len(LANGS)]
+            lang = LANGUAGES[step % len(LANGUAGES)]
             anchors, positives = [], []
             for fid in field_ids:
                 if (lang, fid) not in pool:
                     continue
                 anchors.append(rng.choice(pool[(lang, fid)]))
-                doc_lang = rng.choice(LANGS) if rng.random() < CROSS_LINGUAL else lang
+                doc_lang = rng.choice(LANGUAGES) if rng.random() < CROSS_LINGUAL else lang
                 positives.append(docs[(doc_lang, fid)])
             features = [model.preprocess(anchors), model.preprocess(positives)]
             loss = loss_fn(features, torch.zeros(len(anchors)))
@@ -170,7 +179,7 @@ def build_model(kb: KnowledgeBase, out_dir: Path, nlu_dir: Path | None = None) -
     model.save(str(tmp))
     info = {"inputs_sha256": inputs_hash(kb, nlu, PARAMS), "params": PARAMS,
             "pairs": len(pairs), "vocab": tokenizer.get_vocab_size(),
-            "weights_sha256": _weights_hash(model[0].embedding.weight.detach().numpy()),
+            "weights_sha256": _weights_hash(embedding.embedding.weight.detach().numpy()),
             "seconds": round(time.monotonic() - started, 1)}
     (tmp / INFO_FILE).write_text(json.dumps(info, indent=2))
     if out_dir.exists():
@@ -181,9 +190,7 @@ def build_model(kb: KnowledgeBase, out_dir: Path, nlu_dir: Path | None = None) -
     return out_dir
 
 
-def _weights_hash(array) -> str:  # noqa: ANN001 - numpy array
-    import hashlib
-
+def _weights_hash(array: np.ndarray) -> str:
     return hashlib.sha256(array.tobytes()).hexdigest()[:16]
 
 

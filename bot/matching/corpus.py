@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 
 from bot.knowledge.schema import KnowledgeBase
-from bot.matching.lexical import LANGS, LexicalIndex
+from bot.labels import LANGUAGES
+from bot.matching.lexical import LexicalIndex
 from bot.matching.text import tokens
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +43,7 @@ def field_text(kb: KnowledgeBase, field_id: str, lang: str) -> str:
 def kb_docs(kb: KnowledgeBase) -> list[Doc]:
     """Field, programme and profession texts in sv, fi and da (what queries are compared to)."""
     docs = []
-    for lang in LANGS:
+    for lang in LANGUAGES:
         docs += [Doc("field", f.id, lang, field_text(kb, f.id, lang)) for f in kb.fields]
         docs += [Doc("programme", p.id, lang, f"{p.name.get(lang)}. {p.description.get(lang)}")
                  for p in kb.programmes]
@@ -53,8 +54,8 @@ def kb_docs(kb: KnowledgeBase) -> list[Doc]:
 
 def nlu_interest_sentences(nlu_dir: Path = NLU_DIR) -> dict[str, list[tuple[str, list[str]]]]:
     """Plain `tell_interest` sentences per language, with their `interest` entity texts."""
-    out: dict[str, list[tuple[str, list[str]]]] = {lang: [] for lang in LANGS}
-    for lang in LANGS:
+    out: dict[str, list[tuple[str, list[str]]]] = {lang: [] for lang in LANGUAGES}
+    for lang in LANGUAGES:
         path = nlu_dir / f"{lang}.yml"
         if not path.exists():
             continue
@@ -83,7 +84,7 @@ def training_pairs(kb: KnowledgeBase, lex: LexicalIndex,
                    nlu: dict[str, list[tuple[str, list[str]]]]) -> list[tuple[str, str, str]]:
     """(anchor text, field id, language) pairs: synonyms, job and programme texts, NLU lines."""
     pairs: list[tuple[str, str, str]] = []
-    for lang in LANGS:
+    for lang in LANGUAGES:
         for row in kb.synonyms:
             pairs += [(w, row.field, lang) for w in getattr(row, lang)]
         for prof in kb.professions:
@@ -107,7 +108,7 @@ def training_pairs(kb: KnowledgeBase, lex: LexicalIndex,
 def tokenizer_texts(kb: KnowledgeBase, nlu: dict[str, list[tuple[str, list[str]]]]) -> list[str]:
     """Every text the tokenizer may need to split well."""
     texts = [d.text for d in kb_docs(kb)]
-    for lang in LANGS:
+    for lang in LANGUAGES:
         for row in kb.synonyms:
             texts += getattr(row, lang)
         texts += [c.description.get(lang) for c in kb.companies]

@@ -17,10 +17,9 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -28,10 +27,11 @@ from bot.knowledge.geo import haversine_km
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.queries import companies_for, place_by_id, professions_for
 from bot.knowledge.schema import KnowledgeBase, Place
-from bot.matching.lexical import LANGS, LexicalIndex, LexicalResult
+from bot.labels import LANGUAGES
+from bot.matching.lexical import ENTITY_BOOST, LexicalResult, lexical_index, normalised_scores
 from bot.matching.reasons import reason
 from bot.matching.semantic import SemanticIndex
-from bot.matching.text import tokens
+from bot.matching.text import query_tokens, tokens
 from bot.matching.types import (
     CompanyMatch,
     FieldMatch,
@@ -40,16 +40,24 @@ from bot.matching.types import (
     ProfessionMatch,
     ProgrammeMatch,
 )
+from bot.settings import get_settings, language_or_default
 
 W_LEX, W_SEM = 0.6, 0.4
 SCALE = 20.0
-ENTITY_BOOST = 1.25  # words the NLU marked as `interest` weigh a little more
 TOP_FIELD_SHARE = 0.5  # derive items from fields scoring >= half of the best, at most 3
 TOP_FIELDS = 3
-T = TypeVar("T")
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Identified)
 MIN_ITEMS = 2  # fewest programmes / professions / companies worth showing
 WIDER_FIELD_SHARE = 0.1
 NAMED_JOB_BONUS = 0.5  # the user named the job itself ("bilmekaniker")
+NAMED_PROGRAMME_BONUS = 0.2  # the programme leads to a job the user named
+OTHER_FIELD = 0.9  # a record reached through one of its other fields, not its main (first) one
+RECORD_SIM = 0.2  # weight of the query's similarity to the record's own text
 NEAR_KM = 150  # companies further away come after all nearer ones, however well they fit
 # Within NEAR_KM a company's fit (0 the job the user named, 1 one of their top jobs, 2 their
 # main field, 3 another field) counts as this many km more travel per step: a welding firm
@@ -59,8 +67,6 @@ FIT_PROFESSIONS = 3  # a company employing one of the top jobs fits best
 
 
 def _default_var_dir() -> Path:
-    from bot.settings import get_settings
-
     return get_settings().var_dir
 
 
@@ -70,13 +76,13 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase | None = None, var_dir: Path | None = None,
                  nlu_dir: Path | None = None) -> None:
         self.kb = kb if kb is not None else load_knowledge()
-        self.lexical = LexicalIndex(self.kb)
+        self.lexical = lexical_index(self.kb)
         self.semantic = SemanticIndex(self.kb, Path(var_dir or _default_var_dir()), nlu_dir)
         self.field_ids = [f.id for f in self.kb.fields]
         self.labels = {f.id: f.label for f in self.kb.fields}
         # Rows of each field's own text and of its professions' texts, per language.
         self._field_rows: dict[str, list[np.ndarray]] = {}
-        for lang in LANGS:
+        for lang in LANGUAGES:
             rows = []
             for fid in self.field_ids:
                 idx = [self.semantic.row("field", fid, lang)]
@@ -85,21 +91,18 @@ class Matcher:
                 rows.append(np.array([i for i in idx if i is not None], dtype=np.int64))
             self._field_rows[lang] = rows
 
-    def match(self, text: str, interests: Iterable[str] = (), lang: str = "sv",
+    def match(self, text: str, interests: Iterable[str] = (), lang: str | None = None,
               country: str | None = None, place: str | None = None, mode: Mode = "hybrid",
               limit: int = 5) -> MatchResult:
-        """Rank fields, then programmes, professions and companies, for one user message."""
-        lang_m = lang if lang in LANGS else "sv"
+        """Rank fields, then programmes, professions and companies, for one user message
+        (in the default language unless `lang` says otherwise)."""
+        lang = lang or get_settings().default_language
+        lang_m = language_or_default(lang)
         interests = [i for i in interests if i and i.strip()]
         origin = place_by_id(place, self.kb)
         if country is None and origin is not None:
             country = origin.country
-        toks = tokens(text)
-        for entity in interests:
-            found = {t.key for t in tokens(entity)}
-            toks = [replace(t, boost=ENTITY_BOOST) if t.key in found else t for t in toks]
-            if not found <= {t.key for t in toks}:  # entity not in the text: add its words
-                toks += tokens(entity, ENTITY_BOOST)
+        toks = query_tokens(text, interests, ENTITY_BOOST)
         if not toks:  # nothing but spaces, emojis or punctuation: no evidence at all
             return MatchResult(lang=lang, country=country, mode=mode)
         lex = self.lexical.score(toks, lang_m) if mode != "semantic" else LexicalResult({}, {})
@@ -120,8 +123,8 @@ class Matcher:
             # single option: then the next-best fields, up to TOP_FIELDS, fill the list.
             items = build(top)
             if len(items) < MIN_ITEMS and wider != top:
-                seen = {item.id for item in items}  # type: ignore[attr-defined]
-                items += [i for i in build(wider) if i.id not in seen]  # type: ignore[attr-defined]
+                seen = {item.id for item in items}
+                items += [i for i in build(wider) if i.id not in seen]
             return items[:limit]
 
         professions = ranked(lambda fs: self._professions(fs, lex, sims, lang_m, lang, country))
@@ -136,8 +139,7 @@ class Matcher:
 
     def _rank_fields(self, lex: LexicalResult, sims: np.ndarray | None, lang_m: str, lang: str,
                      mode: Mode) -> list[FieldMatch]:
-        raw = np.array([lex.fields[f].score if f in lex.fields else 0.0 for f in self.field_ids])
-        lexical = raw / max(1.0, float(raw.max()))
+        lexical = np.array(normalised_scores(lex, self.field_ids))
         semantic = np.zeros(len(self.field_ids))
         if sims is not None:
             best = np.array([sims[rows].max() for rows in self._field_rows[lang_m]])
@@ -170,14 +172,16 @@ class Matcher:
         return max(0.0, float(sims[row]))
 
     @staticmethod
-    def _via(top: list[FieldMatch], fields: list[str]) -> FieldMatch | None:
-        """Best top field among a record's fields; its first (main) field counts fully."""
-        best, best_score = None, 0.0
+    def _via(top: list[FieldMatch], fields: Sequence[str]) -> tuple[FieldMatch, float] | None:
+        """The top field a record is reached through, and the record's base score: the
+        field's score, in full for the record's first (main) field, else OTHER_FIELD of it.
+        The best such field wins; None when the record is in none of the top fields."""
+        best: tuple[FieldMatch, float] | None = None
         for fm in top:
             if fm.id in fields:
-                score = fm.score * (1.0 if fields[0] == fm.id else 0.9)
-                if score > best_score:
-                    best, best_score = fm, score
+                score = fm.score * (1.0 if fields[0] == fm.id else OTHER_FIELD)
+                if score > (best[1] if best else 0.0):
+                    best = (fm, score)
         return best
 
     def _programmes(self, top: list[FieldMatch], lex: LexicalResult, sims: np.ndarray | None,
@@ -186,13 +190,13 @@ class Matcher:
         for prog in self.kb.programmes:
             if country is not None and prog.country != country:
                 continue
-            via = self._via(top, prog.fields)
-            if via is None:
+            found = self._via(top, prog.fields)
+            if found is None:
                 continue
-            score = via.score * (1.0 if prog.fields[0] == via.id else 0.9)
-            score += 0.2 * self._sim(sims, "programme", prog.id, lang_m)
+            via, score = found
+            score += RECORD_SIM * self._sim(sims, "programme", prog.id, lang_m)
             named = [lex.professions[p] for p in prog.professions if p in lex.professions]
-            score += 0.2 if named else 0.0
+            score += NAMED_PROGRAMME_BONUS if named else 0.0
             out.append(ProgrammeMatch(prog.id, prog.name.get(lang), prog.country,
                                       round(score, 4), via.reason, tuple(prog.fields)))
         out.sort(key=lambda m: (-m.score, m.id))
@@ -200,16 +204,16 @@ class Matcher:
 
     def _professions(self, top: list[FieldMatch], lex: LexicalResult, sims: np.ndarray | None,
                      lang_m: str, lang: str, country: str | None) -> list[ProfessionMatch]:
-        out = []
+        out: list[ProfessionMatch] = []
         if not top:
             return out
         for prof in professions_for([f.id for f in top], country, self.kb):
-            via = self._via(top, prof.fields)
-            if via is None:
+            found = self._via(top, prof.fields)
+            if found is None:
                 continue
+            via, score = found
             title = prof.title.get(lang)
-            score = via.score * (1.0 if prof.fields[0] == via.id else 0.9)
-            score += 0.2 * self._sim(sims, "profession", prof.id, lang_m)
+            score += RECORD_SIM * self._sim(sims, "profession", prof.id, lang_m)
             why = via.reason
             if prof.id in lex.professions:
                 word, strength = lex.professions[prof.id]
@@ -223,19 +227,19 @@ class Matcher:
                    named: set[str], jobs: set[str]) -> list[CompanyMatch]:
         """Companies in the top fields: near ones (within NEAR_KM) first, ordered by distance
         plus FIT_STEP_KM per step of fit; without a place, by fit, then score."""
-        out = []
+        out: list[CompanyMatch] = []
         if not top:
             return out
         top_ids = {f.id for f in top}
         for comp in companies_for(top_ids, country, self.kb):
-            via = self._via(top, comp.fields)
-            if via is None:
+            found = self._via(top, comp.fields)
+            if found is None:
                 continue
+            via, score = found
             where = self.kb.place(comp.municipality)
             distance = None
             if origin is not None and where is not None:
                 distance = round(haversine_km(origin, where), 1)
-            score = via.score * (1.0 if comp.fields[0] == via.id else 0.9)
             employs = {p for link in comp.links if link.field in top_ids
                        for p in link.professions}
             fit = (0 if employs & named else 1 if employs & jobs
@@ -282,7 +286,7 @@ async def wait_for_matcher() -> None:
         await asyncio.to_thread(get_matcher)
 
 
-def match_interests(text: str, interests: Iterable[str] = (), lang: str = "sv",
+def match_interests(text: str, interests: Iterable[str] = (), lang: str | None = None,
                     country: str | None = None, place: str | None = None,
                     mode: Mode = "hybrid", limit: int = 5) -> MatchResult:
     """Match one message with the cached matcher (see `Matcher.match`)."""
@@ -297,5 +301,5 @@ def names_an_interest(text: str, lang: str) -> bool:
     "elektrikker"), not only resembles it: the semantic layer finds a field even in "asdf",
     and a loose stem match finds one in "vejle" or "vælge"."""
     matcher = get_matcher()
-    found = matcher.lexical.score(tokens(text), lang if lang in LANGS else "sv")
+    found = matcher.lexical.score(tokens(text), language_or_default(lang))
     return any(hit.strength >= NAMED_STRENGTH for hit in found.fields.values())

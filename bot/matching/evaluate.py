@@ -7,11 +7,11 @@ from pathlib import Path
 
 import yaml
 
+from bot.labels import COUNTRY_OF_LANGUAGE
 from bot.matching.engine import Matcher
 from bot.matching.types import Mode
 
 DEV_DIR = Path(__file__).resolve().parents[2] / "tests" / "matching"
-COUNTRY = {"sv": "SE", "fi": "FI", "da": "DK"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ def evaluate(matcher: Matcher, lang: str, mode: Mode = "hybrid",
     hit1 = hit3 = 0
     misses = []
     for item in items:
-        ranked = matcher.match(item.text, item.interests, lang, COUNTRY[lang], mode=mode).field_ids
+        ranked = matcher.match(item.text, item.interests, lang, COUNTRY_OF_LANGUAGE[lang],
+                               mode=mode).field_ids
         hit1 += bool(set(ranked[:1]) & set(item.fields))
         if set(ranked[:3]) & set(item.fields):
             hit3 += 1

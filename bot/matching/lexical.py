@@ -15,20 +15,25 @@ so a word shared by several fields ("hus", "maskiner") counts less for each.
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from rapidfuzz import fuzz, process
 
+from bot.knowledge.loader import load_knowledge
 from bot.knowledge.schema import KnowledgeBase
-from bot.matching.text import Token, common_prefix
+from bot.labels import LANGUAGES
+from bot.matching.text import Token, common_prefix, query_tokens
+from bot.settings import language_or_default
 from bot.text import fold
 
-LANGS = ("sv", "fi", "da")
 STOPWORDS_FILE = Path(__file__).with_name("stopwords.yml")
 FUZZY_CUTOFF = 80.0
+ENTITY_BOOST = 1.25  # words the NLU marked as `interest` weigh a little more
 OTHER_LANGUAGE = 0.6
 
 
@@ -59,7 +64,7 @@ class LexicalResult:
 def load_stopwords(path: Path = STOPWORDS_FILE) -> dict[str, frozenset[str]]:
     """Folded stopwords per language."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {lang: frozenset(fold(str(w)) for w in data.get(lang, [])) for lang in LANGS}
+    return {lang: frozenset(fold(str(w)) for w in data.get(lang, [])) for lang in LANGUAGES}
 
 
 class LexicalIndex:
@@ -67,21 +72,22 @@ class LexicalIndex:
 
     def __init__(self, kb: KnowledgeBase, stopwords: dict[str, frozenset[str]] | None = None):
         self.stopwords = stopwords if stopwords is not None else load_stopwords()
-        self.terms: dict[str, dict[str, _Term]] = {lang: {} for lang in LANGS}
-        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {lang: [] for lang in LANGS}
+        self.terms: dict[str, dict[str, _Term]] = {lang: {} for lang in LANGUAGES}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {
+            lang: [] for lang in LANGUAGES}
         for row in kb.synonyms:
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 for word in getattr(row, lang):
                     self._add(lang, word, {row.field})
         for fld in kb.fields:
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 self._add_words(lang, fld.label.get(lang), {fld.id})
         for prof in kb.professions:
-            for lang in LANGS:
+            for lang in LANGUAGES:
                 self._add_words(lang, prof.title.get(lang), set(prof.fields), prof.id)
                 for word in getattr(prof.words, lang, []) if prof.words else []:
                     self._add(lang, word, set(prof.fields), prof.id)
-        self.keys = {lang: sorted(self.terms[lang]) for lang in LANGS}
+        self.keys: dict[str, list[str]] = {lang: sorted(self.terms[lang]) for lang in LANGUAGES}
 
     def _add(self, lang: str, word: str, fields: set[str], profession: str | None = None) -> None:
         key = fold(word)
@@ -119,7 +125,7 @@ class LexicalIndex:
             if best:
                 found[best[0]] = 0.8 * best[1] / 100
         if not found and len(key) >= 4:
-            for other in LANGS:
+            for other in LANGUAGES:
                 if other != lang and key in self.terms[other]:
                     return [(f"{other}:{key}", OTHER_LANGUAGE)]
         if not found:
@@ -135,7 +141,7 @@ class LexicalIndex:
 
     def score(self, toks: list[Token], lang: str) -> LexicalResult:
         """Raw lexical score per field for the words of one message."""
-        lang = lang if lang in LANGS else "sv"
+        lang = language_or_default(lang)
         totals: dict[str, float] = defaultdict(float)
         best: dict[str, tuple[float, str]] = {}
         professions: dict[str, tuple[str, float]] = {}
@@ -162,6 +168,44 @@ class LexicalIndex:
         hits = {fid: LexicalHit(fid, total, best[fid][1], best[fid][0])
                 for fid, total in totals.items()}
         return LexicalResult(hits, professions)
+
+
+def normalised_scores(found: LexicalResult, field_ids: Sequence[str]) -> list[float]:
+    """L(f) = lex(f) / max(1, max_g lex(g)) for each field, in the order of `field_ids`."""
+    raw = [found.fields[f].score if f in found.fields else 0.0 for f in field_ids]
+    top = max(1.0, max(raw, default=0.0))
+    return [score / top for score in raw]
+
+
+_LOCK = threading.Lock()
+_INDEX: tuple[KnowledgeBase, LexicalIndex] | None = None
+
+
+def lexical_index(kb: KnowledgeBase | None = None) -> LexicalIndex:
+    """The process-wide index of the knowledge base (the one on disk unless given), rebuilt
+    only when the knowledge base changed."""
+    global _INDEX
+    base = kb if kb is not None else load_knowledge()
+    with _LOCK:
+        if _INDEX is None or _INDEX[0] is not base:
+            _INDEX = (base, LexicalIndex(base))
+        return _INDEX[1]
+
+
+def lexical_fields(text: str, interests: Iterable[str] = (), lang: str | None = None,
+                   kb: KnowledgeBase | None = None) -> list[str]:
+    """Field ids the words name, best first: the matcher's "lexical" mode without its
+    semantic index, so a caller that needs only fields (the counsellor summaries) loads
+    neither the model nor torch. Same ranking as `Matcher.match(..., mode="lexical")`."""
+    base = kb if kb is not None else load_knowledge()
+    toks = query_tokens(text, interests, ENTITY_BOOST)
+    if not toks:
+        return []
+    field_ids = [f.id for f in base.fields]
+    scores = normalised_scores(lexical_index(base).score(toks, language_or_default(lang)),
+                               field_ids)
+    order = sorted(range(len(field_ids)), key=lambda i: -scores[i])  # stable: ties keep order
+    return [field_ids[i] for i in order if scores[i] > 0]
 
 
 def _partial(key: str, term: str) -> float:

@@ -55,7 +55,8 @@ class StaticEncoder:
             if encoding.ids:
                 out[row] = self.weights[encoding.ids].mean(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)  # torch.nn.functional.normalize's eps
+        unit: np.ndarray = out / np.maximum(norms, 1e-12)  # torch.nn.functional.normalize's eps
+        return unit
 
 
 class SemanticIndex:
@@ -85,7 +86,8 @@ class SemanticIndex:
     def _load_or_embed(self) -> np.ndarray:
         global EMBED_RUNS
         if self.cache_file.exists():
-            return np.load(self.cache_file)
+            loaded: np.ndarray = np.load(self.cache_file)
+            return loaded
         EMBED_RUNS += 1
         matrix = self.embed_many([d.text for d in self.docs])
         self.cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +103,8 @@ class SemanticIndex:
         return self.model.encode(texts)
 
     def embed(self, text: str) -> np.ndarray:
-        return self.embed_many([text])[0]
+        vector: np.ndarray = self.embed_many([text])[0]
+        return vector
 
     def similarity(self, query: np.ndarray, kind: str, record_id: str, lang: str) -> float:
         """Cosine similarity of a query embedding to one knowledge-base text (0 if unknown)."""
@@ -110,7 +113,8 @@ class SemanticIndex:
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of a query embedding to every knowledge-base text (row order)."""
-        return self.matrix @ query
+        sims: np.ndarray = self.matrix @ query
+        return sims
 
     def row(self, kind: str, record_id: str, lang: str) -> int | None:
         return self.rows.get((kind, record_id, lang))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from bot.text import fold
 
@@ -29,6 +30,20 @@ def tokens(text: str, boost: float = 1.0) -> list[Token]:
         if key:
             out.append(Token(match.group(), key, boost))
     return out
+
+
+def query_tokens(text: str, interests: Iterable[str] = (), boost: float = 1.0) -> list[Token]:
+    """The words of a message, those of the `interests` the NLU marked weighing `boost`; an
+    interest whose words are not in the text adds them."""
+    toks = tokens(text)
+    for entity in interests:
+        if not entity or not entity.strip():
+            continue
+        found = {t.key for t in tokens(entity)}
+        toks = [replace(t, boost=boost) if t.key in found else t for t in toks]
+        if not found <= {t.key for t in toks}:  # entity not in the text: add its words
+            toks += tokens(entity, boost)
+    return toks
 
 
 def common_prefix(a: str, b: str) -> int:

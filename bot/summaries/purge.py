@@ -99,13 +99,13 @@ def purge(days: int | None = None, now: float | None = None, events_url: str | N
             current.delete(row)
             report.summaries += 1
         _add_aggregates(current, counts)
-        report.signups = current.execute(delete(storage.SignupRequest).where(
-            storage.SignupRequest.created_at < cutoff_dt)).rowcount
-        report.handovers = current.execute(delete(storage.HandoverRequest).where(
-            storage.HandoverRequest.created_at < cutoff_dt)).rowcount
+        report.signups = storage.affected(current.execute(delete(storage.SignupRequest).where(
+            storage.SignupRequest.created_at < cutoff_dt)))
+        report.handovers = storage.affected(current.execute(delete(storage.HandoverRequest).where(
+            storage.HandoverRequest.created_at < cutoff_dt)))
         audit_cutoff = now - settings.audit_retention_days * 86400
-        report.audit_entries = current.execute(delete(storage.AuditEntry).where(
-            storage.AuditEntry.at < audit_cutoff)).rowcount
+        report.audit_entries = storage.affected(current.execute(delete(storage.AuditEntry).where(
+            storage.AuditEntry.at < audit_cutoff)))
         current.execute(delete(storage.CounsellorSession).where(
             storage.CounsellorSession.expires_at < now))
         report.conversations = len(old)
@@ -121,12 +121,13 @@ def forget(conversation_id: str, events_url: str | None = None,
     events_url = tracker_url(events_url)
     report = PurgeReport()
     with storage.session(app_url) as current:
-        report.summaries = current.execute(delete(storage.ConversationSummary).where(
-            storage.ConversationSummary.conversation_id == conversation_id)).rowcount
-        report.signups = current.execute(delete(storage.SignupRequest).where(
-            storage.SignupRequest.conversation_id == conversation_id)).rowcount
-        report.handovers = current.execute(delete(storage.HandoverRequest).where(
-            storage.HandoverRequest.conversation_id == conversation_id)).rowcount
+        report.summaries = storage.affected(current.execute(
+            delete(storage.ConversationSummary).where(
+                storage.ConversationSummary.conversation_id == conversation_id)))
+        report.signups = storage.affected(current.execute(delete(storage.SignupRequest).where(
+            storage.SignupRequest.conversation_id == conversation_id)))
+        report.handovers = storage.affected(current.execute(delete(storage.HandoverRequest).where(
+            storage.HandoverRequest.conversation_id == conversation_id)))
     if tracker_ready(events_url):
         report.events = _delete_events(events_url, [conversation_id])
     report.conversations = int(bool(report.events or report.summaries or report.signups

@@ -45,7 +45,7 @@ class RetentionJob:
             return False
         started = row.started_at
         running_or_failed = started is not None and started > (row.finished_at or 0)
-        return not (running_or_failed and now - started < self.retry_s)
+        return not (running_or_failed and started is not None and now - started < self.retry_s)
 
     def _claim(self, now: float) -> bool:
         """Mark the run as started, unless it is not due or another process got there first."""
@@ -61,8 +61,8 @@ class RetentionJob:
                     return False
                 same = (model.started_at.is_(None) if row.started_at is None
                         else model.started_at == row.started_at)
-                return current.execute(update(model).where(model.name == JOB, same)
-                                       .values(started_at=now)).rowcount == 1
+                return storage.affected(current.execute(
+                    update(model).where(model.name == JOB, same).values(started_at=now))) == 1
         except IntegrityError:
             return False  # another worker inserted the row at the same moment
 
@@ -74,6 +74,8 @@ class RetentionJob:
         report = self.purge(now=now, events_url=self.events_url, app_url=self.app_url)
         with storage.session(self.app_url) as current:
             row = current.get(storage.JobRun, JOB)
+            if row is None:  # _claim made it; only a concurrent `forget` of the table could not
+                raise RuntimeError(f"job row {JOB!r} vanished during the purge")
             row.finished_at = now
             row.report = json.dumps(dataclasses.asdict(report))
         log.info("Retention purge removed %d conversations (%d tracker events, %d summaries), "

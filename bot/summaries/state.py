@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from bot.concerns import CONCERNS
 from bot.gazetteer import load_gazetteer
 from bot.privacy import school_id, scrub
+from bot.settings import language_or_default
 
 KINDS = ("programme", "profession", "company", "visit")
 FALLBACK_UTTERS = {"utter_default", "utter_action_error"}
@@ -43,7 +44,8 @@ class Summary(BaseModel):
     user_turns: int = 0
     fields: list[str] = Field(default_factory=list)
     place: str | None = None
-    suggested: dict[str, list[str]] = Field(default_factory=lambda: {k: [] for k in KINDS})
+    suggested: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list[str]() for k in KINDS})
     signups: list[str] = Field(default_factory=list)
     handover: bool = False
     handover_question: str | None = None
@@ -210,9 +212,9 @@ def finish(state: State) -> None:
         text = " ".join(state.interest_texts).strip()
         state.matched_fields = []
         if text or state.interests_slot:
-            from bot.matching import match_interests  # heavy import, only when needed
+            # Lexical only: the semantic index would load the model and torch into the gateway.
+            from bot.matching.lexical import lexical_fields  # loads the knowledge base
 
-            result = match_interests(text, state.interests_slot, lang=state.language or "sv",
-                                     mode="lexical", limit=3)
-            state.matched_fields = result.field_ids[:3]
+            state.matched_fields = lexical_fields(text, state.interests_slot,
+                                                  language_or_default(state.language))[:3]
     state.fields = state.matched_fields or state.payload_fields[:3]

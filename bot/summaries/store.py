@@ -112,7 +112,7 @@ def _refresh_batch(events_url: str, app_url: str | None, batch: int) -> int:
                    storage.SummaryCursor.last_event_id == start)
             .values(last_event_id=rows[-1].id)
         )
-        if moved.rowcount != 1:
+        if storage.affected(moved) != 1:
             raise _Conflict
         return len(rows)
 

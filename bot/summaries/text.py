@@ -10,10 +10,10 @@ from typing import Any
 import yaml
 
 from bot.knowledge.loader import load_knowledge
+from bot.settings import language_or_default
 from bot.summaries.state import Summary
 
 TEMPLATES = Path(__file__).with_name("templates.yml")
-LANGUAGES = ("sv", "fi", "da")
 
 
 @lru_cache(maxsize=1)
@@ -30,10 +30,11 @@ def _join(names: list[str], word: str) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
 
 
-def readable(summary: Summary, language: str = "sv") -> str:
+def readable(summary: Summary, language: str | None = None) -> str:
     """Opening sentence, interests sentence, the worries and questions the pupil raised, and
     one outcome sentence (the most important)."""
-    t = templates()[language if language in LANGUAGES else "sv"]
+    language = language_or_default(language)
+    t = templates()[language]
     day = dt.datetime.fromtimestamp(summary.started_at, dt.UTC).date()
     date = day.isoformat() if language == "sv" else day.strftime("%d.%m.%Y")
     spoken = t["languages"].get(summary.language or "", t["unknown_language"])

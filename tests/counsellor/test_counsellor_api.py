@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot import storage
-from bot.admin import accounts, schools
 from bot.api.app import app
+from bot.auth import accounts, schools
 
 PASSWORD = "correct horse battery"
 

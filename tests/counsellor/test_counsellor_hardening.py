@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot import storage
-from bot.admin import accounts, schools
 from bot.api import ratelimit
 from bot.api.app import app
 from bot.api.ratelimit import LoginThrottle
+from bot.auth import accounts, schools
 from bot.settings import get_settings
 
 PASSWORD = "correct horse battery"

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from bot import storage
-from bot.admin import schools
 from bot.admin.__main__ import cli, parse_age
+from bot.auth import schools
 from bot.summaries import get_summary, refresh
 
 DAY = 86400.0
@@ -63,8 +63,8 @@ def test_purge_keeps_only_aggregates(tracker: Tracker, var_dir) -> None:
     # The stats still count the purged conversations, anonymously.
     from fastapi.testclient import TestClient
 
-    from bot.admin import accounts
     from bot.api.app import app
+    from bot.auth import accounts
 
     accounts.add_counsellor("anna", "demo-skolan", "correct horse battery")
     client = TestClient(app)

@@ -17,7 +17,7 @@ from counsellor_events import Tracker
 from test_counsellor_browser import CHROMIUM, CHROMIUM_ARGS, _require_chromium
 
 from bot import storage
-from bot.admin import accounts, schools
+from bot.auth import accounts, schools
 from bot.settings import ROOT
 from bot.stack import free_port
 

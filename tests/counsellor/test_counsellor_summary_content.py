@@ -123,8 +123,8 @@ def test_conversation_endpoints_return_names_and_labels(tracker: Tracker) -> Non
     and the detail's suggestions, schools and sign-ups by name, never by id."""
     from fastapi.testclient import TestClient
 
-    from bot.admin import accounts, schools
     from bot.api.app import app
+    from bot.auth import accounts, schools
 
     rich_conversation(tracker, "rich", time.time() - 3600)
     tracker.flush()

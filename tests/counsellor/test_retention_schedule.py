@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bot import storage
-from bot.admin import schools
 from bot.api.app import app
+from bot.auth import schools
 from bot.settings import get_settings
 from bot.stack import free_port
 from bot.summaries import get_summary

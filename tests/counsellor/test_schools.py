@@ -12,9 +12,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot import storage
-from bot.admin import accounts, schools
 from bot.admin.__main__ import cli
 from bot.api.app import app
+from bot.auth import accounts, schools
 
 PASSWORD = "correct horse battery"
 

@@ -1,16 +1,14 @@
-"""Counsellor accounts (argon2 hashes via pwdlib), login sessions and the audit log.
+"""Counsellor accounts, with argon2 password hashes (pwdlib).
 
 There are no default credentials: accounts exist only after `python -m bot.admin
-add-counsellor`, and only for a registered school (bot/admin/schools.py). Session tokens are
-random; only their SHA-256 is stored. A school's "admin" also reads its audit log.
+add-counsellor`, and only for a registered school (bot/auth/schools.py). A school's "admin"
+also reads its audit log (bot/auth/audit.py); logins open sessions (bot/auth/sessions.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,12 +16,11 @@ from pwdlib import PasswordHash
 from sqlalchemy import delete, select
 
 from bot import storage
+from bot.labels import LANGUAGES
 from bot.privacy import school_id
 from bot.settings import get_settings
 from bot.storage import ROLES
 
-LANGUAGES = ("sv", "fi", "da")
-EXPORT = "*"  # the audit entry's conversation id for an export of all the school's data
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 MIN_PASSWORD = 12
 
@@ -55,12 +52,15 @@ def _dummy_hash() -> str:
     return hasher().hash(secrets.token_urlsafe(16))
 
 
-def _account(row: storage.Counsellor) -> Account:
+def account_of(row: storage.Counsellor) -> Account:
+    """The account of a stored counsellor row."""
     return Account(row.id, row.username, row.school, row.language, row.role)
 
 
-def add_counsellor(username: str, school: str, password: str, language: str = "sv",
+def add_counsellor(username: str, school: str, password: str, language: str | None = None,
                    url: str | None = None, role: str = "counsellor") -> Account:
+    """A new account; the counsellor view's language is the default language unless given."""
+    language = language or get_settings().default_language
     if not _USERNAME.match(username):
         raise AccountError("username: 3-64 letters, digits or . _ @ -")
     if school_id(school) is None:
@@ -82,7 +82,7 @@ def add_counsellor(username: str, school: str, password: str, language: str = "s
                                  role=role, password_hash=hasher().hash(password))
         current.add(row)
         current.flush()
-        return _account(row)
+        return account_of(row)
 
 
 def remove_counsellor(username: str, url: str | None = None) -> bool:
@@ -99,7 +99,7 @@ def remove_counsellor(username: str, url: str | None = None) -> bool:
 
 def list_counsellors(url: str | None = None) -> list[Account]:
     with storage.session(url) as current:
-        return [_account(r) for r in current.scalars(
+        return [account_of(r) for r in current.scalars(
             select(storage.Counsellor).order_by(storage.Counsellor.username))]
 
 
@@ -111,58 +111,4 @@ def authenticate(username: str, password: str, url: str | None = None) -> Accoun
         if row is None:
             hasher().verify(password, _dummy_hash())
             return None
-        return _account(row) if hasher().verify(password, row.password_hash) else None
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def open_session(account: Account, url: str | None = None) -> tuple[str, int]:
-    """A new random token (for the cookie) and its lifetime in seconds."""
-    token = secrets.token_urlsafe(32)
-    lifetime = get_settings().counsellor_session_hours * 3600
-    with storage.session(url) as current:
-        current.add(storage.CounsellorSession(token_hash=_token_hash(token),
-                                              counsellor_id=account.id,
-                                              expires_at=time.time() + lifetime))
-    return token, lifetime
-
-
-def session_account(token: str | None, url: str | None = None) -> Account | None:
-    if not token:
-        return None
-    with storage.session(url) as current:
-        found = current.execute(
-            select(storage.Counsellor).join(
-                storage.CounsellorSession,
-                storage.CounsellorSession.counsellor_id == storage.Counsellor.id)
-            .where(storage.CounsellorSession.token_hash == _token_hash(token),
-                   storage.CounsellorSession.expires_at > time.time())
-        ).scalar()
-        return _account(found) if found else None
-
-
-def close_session(token: str | None, url: str | None = None) -> None:
-    if token:
-        with storage.session(url) as current:
-            current.execute(delete(storage.CounsellorSession).where(
-                storage.CounsellorSession.token_hash == _token_hash(token)))
-
-
-def audit(account: Account, conversation_id: str, action: str = "transcript",
-          url: str | None = None) -> None:
-    with storage.session(url) as current:
-        current.add(storage.AuditEntry(username=account.username, school=account.school,
-                                       conversation_id=conversation_id, action=action,
-                                       at=time.time()))
-
-
-def audit_entries(school: str, limit: int = 10_000,
-                  url: str | None = None) -> list[storage.AuditEntry]:
-    """One school's audit log, newest first; never another school's entries."""
-    with storage.session(url) as current:
-        return list(current.scalars(
-            select(storage.AuditEntry).where(storage.AuditEntry.school == school)
-            .order_by(storage.AuditEntry.at.desc(), storage.AuditEntry.id.desc())
-            .limit(limit)))
+        return account_of(row) if hasher().verify(password, row.password_hash) else None
