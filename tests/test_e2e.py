@@ -95,8 +95,8 @@ def test_widget_metadata_sets_language_and_plain_mode(stack: Stack, domain: dict
         v["text"]
         for variations in domain["responses"].values()
         for v in variations
-        if {"type": "slot", "name": "language", "value": "da"} in v["condition"]
-        and {"type": "slot", "name": "plain_language", "value": True} in v["condition"]
+        if {"type": "slot", "name": "language", "value": "da"} in v.get("condition", [])
+        and {"type": "slot", "name": "plain_language", "value": True} in v.get("condition", [])
     }
     assert replies and all(r["text"] in plain_da for r in replies)
 
