@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -56,25 +56,20 @@ SERVICES = ("actions", "rasa", "gateway")
 class Policy:
     """How closely to watch and how patiently to restart (VAGVISAREN_SUPERVISE_* settings)."""
 
-    interval_s: float = 2.0
-    failures: int = 3
-    check_timeout_s: float = 2.0
-    start_timeout_s: float = 240.0
-    backoff_first_s: float = 1.0
-    backoff_max_s: float = 60.0
-    flapping_restarts: int = 5
-    flapping_window_s: float = 600.0
+    # The defaults are the settings' defaults: one number per fact.
+    interval_s: float = Settings.model_fields["supervise_interval_s"].default
+    failures: int = Settings.model_fields["supervise_failures"].default
+    check_timeout_s: float = Settings.model_fields["supervise_check_timeout_s"].default
+    start_timeout_s: float = Settings.model_fields["supervise_start_timeout_s"].default
+    backoff_first_s: float = Settings.model_fields["supervise_backoff_first_s"].default
+    backoff_max_s: float = Settings.model_fields["supervise_backoff_max_s"].default
+    flapping_restarts: int = Settings.model_fields["supervise_flapping_restarts"].default
+    flapping_window_s: float = Settings.model_fields["supervise_flapping_window_s"].default
 
     @classmethod
     def from_settings(cls, s: Settings) -> Policy:
-        return cls(
-            interval_s=s.supervise_interval_s, failures=s.supervise_failures,
-            check_timeout_s=s.supervise_check_timeout_s,
-            start_timeout_s=s.supervise_start_timeout_s,
-            backoff_first_s=s.supervise_backoff_first_s, backoff_max_s=s.supervise_backoff_max_s,
-            flapping_restarts=s.supervise_flapping_restarts,
-            flapping_window_s=s.supervise_flapping_window_s,
-        )
+        """Each field from the setting of the same name with `supervise_` in front."""
+        return cls(**{f.name: getattr(s, f"supervise_{f.name}") for f in fields(cls)})
 
 
 @dataclass
