@@ -36,7 +36,7 @@ from bot.dialogue import (
 from bot.knowledge.queries import slot_place
 from bot.language import state_message
 from bot.matching import names_an_interest
-from bot.matching.engine import wait_for_matcher
+from bot.matching.shared import wait_for_matcher
 from bot.privacy import SKIPPED, clean_nickname
 from bot.text import MAX_INTEREST_CHARS, without_places
 

@@ -20,7 +20,7 @@ from bot.dialogue import Focus, bot_texts, focus_of, form_trigger_intent, has_ru
 from bot.knowledge.queries import slot_place
 from bot.knowledge.schema import Place
 from bot.matching import MatchResult, get_matcher, match_interests
-from bot.matching.engine import matcher_loaded
+from bot.matching.shared import matcher_loaded
 from bot.responses import render
 from bot.service_state import READY_ACTION
 from bot.suggestions import (

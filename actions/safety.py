@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.matching.engine import wait_for_matcher
+from bot.matching.shared import wait_for_matcher
 from bot.settings import language_or_default
 
 log = logging.getLogger("vagvisaren.actions")

@@ -48,6 +48,7 @@ def web_url(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     gateway = Stack(
         Ports(stack.ports.rasa, stack.ports.actions, free_port()),
         tmp_path_factory.mktemp("web-gateway"),
+        token=stack.token,  # the session's Rasa answers its own token only
         extra_env={"VAGVISAREN_VAR_DIR": str(stack.var_dir),
                    "VAGVISAREN_RATE_LIMIT_PER_IP": "1000"},
     )
