@@ -17,10 +17,11 @@ from bot.stack import MODEL, Ports, Stack
 
 pytestmark = pytest.mark.e2e
 CORPUS = yaml.safe_load((Path(__file__).with_name("corpus.yml")).read_text(encoding="utf-8"))
-# One input of each hand-written category: each one's answer needs the action server.
-SAMPLE = [items[0] for name, items in CORPUS.items() if name != "identifiers"]
-# A greeting is answered from the domain alone (its default variation), so it still gets a
-# real reply without the action server (issue 16: no first turn without an answer).
+# The first three inputs of each category. Some are answered from the domain alone (an
+# out-of-scope reply, a greeting: default variations, issue 16), so they pass even without the
+# action server; the rest need it, and those must fail the verdict.
+SAMPLE = [item["text"] if isinstance(item, dict) else item
+          for items in CORPUS.values() for item in items[:3]]
 GREETING = "hej"
 
 
@@ -28,7 +29,8 @@ GREETING = "hej"
 def doomed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"No trained model at {MODEL}: `make test` trains it before pytest.")
-    running = Stack(Ports.free(), tmp_path_factory.mktemp("doomed-var"))
+    running = Stack(Ports.free(), tmp_path_factory.mktemp("doomed-var"),
+                    extra_env={"VAGVISAREN_RATE_LIMIT_PER_IP": "1000"})  # all from 127.0.0.1
     running.start()
     try:
         running.wait_ready(timeout=240)
@@ -45,9 +47,16 @@ def test_check_fails_once_the_action_server_is_dead(doomed: Stack) -> None:
         for text in [GREETING, *SAMPLE]:  # the same inputs pass while the stack is whole
             check_reply(send(text))
         doomed.stop(["actions"])
-        check_reply(send(GREETING))
+        check_reply(send(GREETING))  # a first turn still gets an answer
+        rejected = []
         for text in SAMPLE:
             reply = send(text)
-            assert reply.status_code == 200 and reply.json()["degraded"] is True, reply.text
-            with pytest.raises(AssertionError, match="degraded reply"):
+            try:
                 check_reply(reply)
+            except AssertionError as verdict:
+                # The only way to fail here is the gateway's friendly "cannot answer now".
+                assert reply.status_code == 200 and reply.json()["degraded"] is True, reply.text
+                assert "degraded reply" in str(verdict)
+                rejected.append(text)
+        # The suite fails on the broken stack: most inputs need the action server.
+        assert len(rejected) >= len(SAMPLE) // 2, f"only {rejected} of {SAMPLE} were rejected"
