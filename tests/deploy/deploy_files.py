@@ -23,6 +23,9 @@ DEPLOY = ROOT / "deploy"
 DOCKER = DEPLOY / "docker"
 VARIABLE = re.compile(r"VAGVISAREN_[A-Z0-9_]+")
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==(\S+)")
+# The one package of requirements/app.txt that the images which serve leave out: it pulls
+# torch, and only building the matching model needs it (deploy/docker/actions.Dockerfile).
+LEFT_OUT = "sentence-transformers"
 
 
 @dataclass
