@@ -89,11 +89,12 @@ def new_database(admin_url: str) -> str:
 
 
 @contextmanager
-def redis() -> Iterator[str]:
-    """A redis-server on a free loopback port, nothing saved to disk; yields its URL."""
+def redis(port: int | None = None) -> Iterator[str]:
+    """A redis-server on a loopback port (a free one by default), nothing saved to disk;
+    yields its URL."""
     binary = shutil.which("redis-server")
     assert binary is not None
-    port = free_port()
+    port = port or free_port()
     folder = tempfile.mkdtemp(prefix="vv-redis-")
     server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                "--appendonly", "no", "--dir", folder],
