@@ -15,8 +15,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
 from bot import storage
+from bot.admin.__main__ import cli
 from bot.auth import accounts, audit
 from bot.storage import migrate
 from bot.storage.db import new_engine
@@ -188,3 +190,10 @@ def test_the_settings_database_url_is_the_default(settings_db: str) -> None:
     assert storage.engine().url == make_url(settings_db)
     tables = set(inspect(storage.engine()).get_table_names())
     assert {"schools", "counsellors", "audit_log", "alembic_version"} <= tables
+
+
+def test_the_admin_command_upgrades_the_settings_database(settings_db: str) -> None:
+    result = CliRunner().invoke(cli, ["upgrade-db"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"The app database is at migration {migrate.head()}.\n"
+    assert migrate.current(new_engine(settings_db)) == migrate.head()
