@@ -37,6 +37,9 @@ RETRY_S = 30.0
 REDIS_TIMEOUT_S = 0.5
 # How many successful logins from one address the login throttle remembers in its window.
 MAX_CREDITS = 10_000
+# limits' memory storage keeps a key after its hits expired: every this many checks, such
+# keys are dropped, so a flood of new session ids cannot grow the gateway's memory for ever.
+PRUNE_EVERY = 10_000
 T = TypeVar("T")
 
 
@@ -57,7 +60,9 @@ class Store:
     fails, on memory."""
 
     def __init__(self, url: str | None):
-        self.memory = MovingWindowRateLimiter(MemoryStorage())
+        self.memory_storage = MemoryStorage()
+        self.memory = MovingWindowRateLimiter(self.memory_storage)
+        self._calls = 0
         self.shared = MovingWindowRateLimiter(storage_from_string(
             url, wrap_exceptions=True, key_prefix="vagvisaren",
             socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S,
@@ -80,7 +85,21 @@ class Store:
                     self._failing = False
                     log.warning("Rate limits: Redis answers again; counting there")
                 return result
+        self._calls += 1
+        if self._calls % PRUNE_EVERY == 0:
+            self.prune()
         return action(self.memory)
+
+    def prune(self) -> int:
+        """Drop the in-memory keys whose hits have all left their window; how many."""
+        events, now, dropped = self.memory_storage.events, time.time(), 0
+        for key in list(events):
+            with self.memory_storage.locks[key]:
+                hits = events.get(key)
+                if not hits or hits[0].expiry <= now:  # the newest hit first
+                    events.pop(key, None)
+                    dropped += 1
+        return dropped
 
 
 def _wait(limiter: MovingWindowRateLimiter, item: Window, key: str) -> float:

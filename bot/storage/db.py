@@ -38,9 +38,12 @@ def engine(url: str | None = None) -> Engine:
 
 def new_engine(url: str) -> Engine:
     """An engine without the upgrade: SQLite in WAL mode, or a pooled server connection."""
-    if make_url(url).get_backend_name() != "sqlite":
-        # pre_ping: after a database restart, a dead pooled connection is replaced, not used.
-        return create_engine(url, pool_pre_ping=True)
+    backend = make_url(url).get_backend_name()
+    if backend != "sqlite":
+        # pre_ping: after a database restart, a dead pooled connection is replaced, not used;
+        # a server that does not answer fails the request (and /healthz) in seconds.
+        connect = {"connect_timeout": 10} if backend == "postgresql" else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect)
     created = create_engine(url, connect_args={"timeout": 15})
 
     @event.listens_for(created, "connect")

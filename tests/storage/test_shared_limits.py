@@ -137,3 +137,20 @@ def test_the_gateway_with_redis_down_still_answers_and_limits(
     with caplog.at_level(logging.WARNING, logger="vagvisaren.gateway"):
         assert _statuses(gateway, f"session-{_id()}", 3) == [200, 200, 429]
     assert any("Rate limits: Redis failed" in r.message for r in caplog.records)
+
+
+def test_keys_whose_hits_expired_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flood of new session ids must not grow the gateway's memory for ever."""
+    now = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    limiter = ChatLimiter(30, 1000, 60)
+    for number in range(200):
+        limiter.check(f"flood-{number}", "10.0.0.1")
+    now[0] += 30
+    limiter.check("recent", "10.0.0.2")
+    assert limiter.store.prune() == 0  # all still inside their window
+    now[0] += 31
+    assert limiter.store.prune() == 201  # the flood's ids and their address
+    assert set(limiter.store.memory_storage.events) == {
+        "vagvisaren/chat-session/recent", "vagvisaren/chat-ip/10.0.0.2"}
+    assert limiter.check("flood-1", "10.0.0.1") == 0
