@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     # (the stack sets VAGVISAREN_TRACKER_DB), or else var_dir/tracker.db.
     tracker_url: str | None = None
     tracker_db: Path | None = None
+    # The app's own tables (bot/storage): a SQLAlchemy URL such as
+    # postgresql+psycopg2://user:password@host/vagvisaren; unset, SQLite in var_dir/app.db.
+    database_url: str | None = None
+    # A shared store for the gateway's rate limits (bot/api/ratelimit.py), e.g.
+    # redis://127.0.0.1:6379/0, so several gateway workers count together; unset, in-process.
+    redis_url: str | None = None
     retention_days: int = 90
     audit_retention_days: int = 365
     counsellor_session_hours: int = 8
@@ -56,9 +62,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.tracker_db or self.var_dir / 'tracker.db'}"
 
     def app_db_url(self) -> str:
-        """The application's own SQLite database (sign-ups, handovers, counsellor data)."""
-        return f"sqlite:///{self.var_dir / 'app.db'}"
-    # Gateway rate limits (sliding window, in-process): messages per window per session / per IP.
+        """The application's own database (sign-ups, handovers, counsellor data), as a
+        SQLAlchemy URL: `database_url`, or else SQLite in var_dir/app.db."""
+        return self.database_url or f"sqlite:///{self.var_dir / 'app.db'}"
+    # Gateway rate limits (moving window; in-process, or in Redis with redis_url): messages per
+    # window per session / per IP.
     rate_limit_per_session: int = 30
     rate_limit_per_ip: int = 30
     rate_limit_window_s: float = 60.0

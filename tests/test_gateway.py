@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,9 +147,16 @@ def test_default_limits_are_30_a_minute() -> None:
             settings.rate_limit_window_s) == (30, 30, 60.0)
 
 
-def test_sliding_window_frees_up_and_refusals_do_not_count() -> None:
-    now = [1000.0]
-    limiter = ratelimit.ChatLimiter(per_session=2, per_ip=100, window_s=60, clock=lambda: now[0])
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """A clock the test moves by hand (the `limits` library reads time.time)."""
+    current = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: current[0])
+    return current
+
+
+def test_sliding_window_frees_up_and_refusals_do_not_count(now: list[float]) -> None:
+    limiter = ratelimit.ChatLimiter(per_session=2, per_ip=100, window_s=60)
     assert limiter.check("s", "ip") == 0
     now[0] += 10
     assert limiter.check("s", "ip") == 0

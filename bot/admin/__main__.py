@@ -1,8 +1,9 @@
 """Admin CLI: schools (add-school, list-schools, remove-school, no-school), counsellors
-(add-counsellor, remove-counsellor, list-counsellors), refresh and purge.
+(add-counsellor, remove-counsellor, list-counsellors), refresh, purge, forget and
+upgrade-db (the app database's schema).
 
-Runs on the server, against the same var/ databases as the gateway (VAGVISAREN_VAR_DIR,
-VAGVISAREN_TRACKER_DB).
+Runs on the server, against the same databases as the gateway (VAGVISAREN_VAR_DIR,
+VAGVISAREN_TRACKER_DB, VAGVISAREN_DATABASE_URL).
 """
 
 from __future__ import annotations
@@ -154,6 +155,15 @@ def forget(conversation_id: str = typer.Argument(..., help="The conversation id 
     typer.echo(f"Erased conversation {conversation_id}: {report.events} tracker events, "
                f"{report.summaries} summary, {report.signups} sign-ups, "
                f"{report.handovers} handovers.")
+
+
+@cli.command("upgrade-db")
+def upgrade_db() -> None:
+    """Upgrade the app database to the newest migration now (each process also does it when it
+    first opens the database); prints the migration it is at."""
+    from bot.storage import engine, migrate
+
+    typer.echo(f"The app database is at migration {migrate.current(engine())}.")
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     rasa: bool
     action_server: bool
-    database: bool = Field(description="The app's SQLite database answers `SELECT 1`.")
+    database: bool = Field(description="The app's database (SQLite, or VAGVISAREN_DATABASE_URL) "
+                                       "answers `SELECT 1`.")
     purge_last_run: dt.datetime | None = Field(
         default=None, description="When the daily retention purge last finished (UTC); null "
         "if it has not run yet.")

@@ -1,48 +1,29 @@
-"""The application's own tables in SQLite via SQLAlchemy: visit sign-ups, handover requests,
-and for the counsellor view the registry of schools, accounts, sessions, the audit log,
-conversation summaries, the summary cursor, anonymous aggregate counts and scheduled jobs.
+"""The application's tables, as SQLAlchemy models: visit sign-ups, handover requests, and for
+the counsellor view the registry of schools, accounts, sessions, the audit log, conversation
+summaries, the summary cursor, anonymous aggregate counts and scheduled jobs.
 
-Separate from Rasa's tracker store: these are requests a counsellor acts on, so they must
-survive restarts and be queryable without replaying conversations.
+A change here needs a migration too (bot/storage/migrations/versions): the database is built
+and upgraded by those, never from these classes; tests/test_migrations.py checks that the two
+agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    Connection,
-    CursorResult,
     DateTime,
-    Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
-    Result,
     String,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
-    insert,
-    inspect,
-    select,
-    text,
 )
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.schema import CreateColumn
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.privacy import school_id, scrub
-from bot.settings import get_settings
-
-log = logging.getLogger("vagvisaren.storage")
 ROLES = ("counsellor", "admin")
 
 
@@ -129,6 +110,8 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_log"
+    # An admin reads their school's log newest first (bot/auth/audit.py): migration 0002.
+    __table_args__ = (Index("ix_audit_log_school_at", "school", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
@@ -191,108 +174,3 @@ class JobRun(Base):
     started_at: Mapped[float | None] = mapped_column(Float)
     finished_at: Mapped[float | None] = mapped_column(Float)
     report: Mapped[str | None] = mapped_column(Text)
-
-
-def engine(url: str | None = None) -> Engine:
-    """One engine per database URL (default: var_dir/app.db); tables are created on first use."""
-    settings = get_settings()
-    if url is None:
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
-        url = settings.app_db_url()
-    return _engine(url)
-
-
-@lru_cache
-def _engine(url: str) -> Engine:
-    created = create_engine(url, connect_args={"timeout": 15})
-
-    @event.listens_for(created, "connect")
-    def _wal(dbapi_connection: Any, _record: object) -> None:  # a sqlite3.Connection
-        # WAL lets the gateway read while the action server writes; secure_delete overwrites
-        # purged rows instead of leaving them in free pages.
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
-        dbapi_connection.execute("PRAGMA secure_delete=ON")
-
-    with created.begin() as connection:
-        existing = set(inspect(connection).get_table_names())
-        Base.metadata.create_all(connection)
-        _add_new_columns(connection, existing)
-        if "schools" not in existing and "counsellors" in existing:
-            _register_schools_with_accounts(connection)
-    return created
-
-
-def _add_new_columns(connection: Connection, existing: set[str]) -> None:
-    """Columns added since a database was made (each has a server default): ADD COLUMN."""
-    for table in Base.metadata.sorted_tables:
-        if table.name not in existing:
-            continue
-        have = {column["name"] for column in inspect(connection).get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in have:
-                ddl = CreateColumn(column).compile(dialect=connection.dialect)
-                try:  # a failed statement leaves an SQLite transaction usable
-                    connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
-                except OperationalError as err:
-                    if "duplicate column" not in str(err):
-                        raise  # else: another process starting at once added it first
-
-
-def _register_schools_with_accounts(connection: Connection) -> None:
-    """Upgrading to the registry: schools that already have counsellors keep their queues."""
-    schools = connection.execute(select(Counsellor.school).distinct()).scalars().all()
-    for school in schools:
-        # OR IGNORE: the action server and the gateway may upgrade at the same moment.
-        connection.execute(insert(School).prefix_with("OR IGNORE").values(
-            id=school, name=school, created_at=_now()))
-    if schools:
-        log.warning("Registered the schools of existing accounts: %s", ", ".join(schools))
-
-
-# Tests reset engines with `storage.engine.cache_clear()`, as when `engine` itself was cached.
-engine.cache_clear = _engine.cache_clear  # type: ignore[attr-defined]
-
-
-def affected(result: Result[Any]) -> int:
-    """Rows an UPDATE or DELETE run through a Session changed (its `rowcount`)."""
-    if not isinstance(result, CursorResult):
-        raise TypeError(f"not the result of an UPDATE or DELETE: {type(result).__name__}")
-    return result.rowcount
-
-
-@contextmanager
-def session(url: str | None = None) -> Iterator[Session]:
-    """A transaction: committed on success, rolled back on error."""
-    with sessionmaker(engine(url), expire_on_commit=False).begin() as current:
-        yield current
-
-
-def registered_school(current: Session, school: str | None) -> str | None:
-    """`school` when it is in the registry; None (the "no school" queue) for any other id."""
-    school = school_id(school)
-    if school is None:
-        return None
-    if current.get(School, school) is None:
-        log.warning("School %r is not registered: its request goes to the no-school queue",
-                    school)
-        return None
-    return school
-
-
-def add_signup(conversation_id: str, visit_id: str, nickname: str | None, school: str | None,
-               language: str, url: str | None = None) -> SignupRequest:
-    with session(url) as current:
-        request = SignupRequest(conversation_id=conversation_id, visit_id=visit_id,
-                                nickname=nickname, school=registered_school(current, school),
-                                language=language)
-        current.add(request)
-    return request
-
-
-def add_handover(conversation_id: str, question: str, school: str | None, language: str,
-                 url: str | None = None) -> HandoverRequest:
-    with session(url) as current:
-        request = HandoverRequest(conversation_id=conversation_id, question=scrub(question),
-                                  school=registered_school(current, school), language=language)
-        current.add(request)
-    return request

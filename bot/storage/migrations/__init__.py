@@ -1,0 +1,1 @@
+"""Alembic's scripts for the app database (bot/storage/migrate.py runs them)."""
