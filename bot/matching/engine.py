@@ -14,9 +14,7 @@ Programmes, professions and companies come from the top fields via the knowledge
 
 from __future__ import annotations
 
-import asyncio
 import math
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -31,7 +29,7 @@ from bot.labels import LANGUAGES
 from bot.matching.lexical import ENTITY_BOOST, LexicalResult, lexical_index, normalised_scores
 from bot.matching.reasons import reason
 from bot.matching.semantic import SemanticIndex
-from bot.matching.text import query_tokens, tokens
+from bot.matching.text import query_tokens
 from bot.matching.types import (
     CompanyMatch,
     FieldMatch,
