@@ -85,7 +85,8 @@ class ErrorResponse(BaseModel):
 class ServiceHealth(BaseModel):
     """One supervised service, as `python -m bot.stack run` last saw it."""
 
-    name: Literal["actions", "rasa", "gateway"]
+    name: str = Field(pattern=r"^(actions|rasa|gateway)(-\d+)?$", description="`rasa-2`: "
+                      "the second Rasa replica of the scaled stack.")
     status: Literal["starting", "up", "backoff", "stopped"] = Field(
         description="`backoff`: it failed and waits to be started again.")
     pid: int | None = None
