@@ -25,6 +25,9 @@ from bot.serving import serve
 from bot.settings import get_settings
 from bot.stack import Ports, Stack, free_port, kind
 
+# Seconds a conversation's lock lives in Redis (Rasa's TICKET_LOCK_LIFETIME).
+LOCK_LIFETIME_S = 10
+
 
 @dataclass
 class ScaledStack(Stack):
@@ -95,6 +98,9 @@ class ScaledStack(Stack):
         env["VAGVISAREN_RASA_URLS"] = ",".join(self.rasa_urls)
         if name is not None and kind(name) == "rasa":
             env["VAGVISAREN_ACTION_URL"] = f"{self.action_url_for(name)}/webhook"
+            # A replica killed during a turn leaves its ticket in Redis: the conversation waits
+            # until it expires (Rasa: 60 s). The gateway gives up on a turn after 8 s anyway.
+            env.setdefault("TICKET_LOCK_LIFETIME", str(LOCK_LIFETIME_S))
         env.update(self.extra_env)
         return env
 
