@@ -149,8 +149,8 @@ def run(
           f"(127.0.0.1:{redis_port}), data under {var}…", flush=True)
     try:
         stack.start_stores()
-    except (LocalServiceError, OSError) as err:
-        print(f"Not starting: {err}", flush=True)
+    except (LocalServiceError, OSError, KeyboardInterrupt) as err:
+        print(f"Not starting: {err or 'interrupted'}", flush=True)
         stack.stop_stores()
         raise typer.Exit(1) from err
     serve(stack, settings,

@@ -152,14 +152,13 @@ class Stack:
             "gateway": f"{self.gateway_url}/healthz",
         }
 
-    def start(self, names: Iterable[str] = ("actions", "rasa", "gateway"),
-              prebuild: bool = True) -> None:
+    def start(self, names: Iterable[str] | None = None, prebuild: bool = True) -> None:
         """Start the named services in the background; logs go to var_dir/<name>.log.
         `prebuild=False` skips the matching model's check (a restart: it was built)."""
         if not self.model.exists():
             raise FileNotFoundError(f"No trained model at {self.model}: run `make train` first.")
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        names = tuple(names)
+        names = tuple(names or self.names)
         if any(kind(n) == "actions" for n in names) and self.prebuild_matching and prebuild:
             # The matching model is built here, not in the action server's worker (see
             # bot.matching.build.ensure_model); a no-op when it is up to date.
