@@ -87,7 +87,7 @@ class ScaledStack(Stack):
         """What every service needs to find PostgreSQL and Redis."""
         assert self.postgres is not None and self.redis is not None
         return {**self.postgres.endpoint_env(), **self.redis.endpoint_env(),
-                "VAGVISAREN_TRACKER_URL": self.postgres.url(),
+                "VAGVISAREN_TRACKER_URL": self.postgres.url("postgresql+psycopg2"),
                 # the app's own tables and the shared rate limits (bot/storage, ratelimit)
                 "VAGVISAREN_DATABASE_URL": self.postgres.url("postgresql+psycopg2"),
                 "VAGVISAREN_REDIS_URL": f"redis://127.0.0.1:{self.redis.port}/0"}
@@ -163,6 +163,17 @@ def run(
           f"127.0.0.1:{redis_port}\n  Health:          {stack.gateway_url}/healthz\n"
           f"  Logs:            {var}/*.log\nPress Ctrl-C to stop.",
           cleanup=stack.stop_stores)
+
+
+@cli.command()
+def stop_stores(
+    postgres_port: int = typer.Option(5433, help="The local PostgreSQL's port."),
+    redis_port: int = typer.Option(6380, help="The local Redis's port."),
+) -> None:
+    """Stop the local PostgreSQL and Redis that a killed `run` left running."""
+    var = get_settings().var_dir
+    Redis(var, port=redis_port).stop()
+    Postgres(var, port=postgres_port).stop()
 
 
 if __name__ == "__main__":

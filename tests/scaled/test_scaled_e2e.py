@@ -125,3 +125,5 @@ def test_a_killed_replica_mid_conversation_loses_nothing(scaled: ScaledStack) ->
     health = httpx.get(f"{scaled.gateway_url}/healthz", timeout=10).json()
     assert {r["url"]: r["ok"] for r in health["rasa_replicas"]} == {chosen: False,
                                                                     survivor: True}
+    # The gateway's retention purge ran at its start, on the tracker store in PostgreSQL.
+    assert health["purge_last_run"] is not None, scaled.log("gateway").read_text()[-2000:]
