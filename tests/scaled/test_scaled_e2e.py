@@ -3,8 +3,8 @@ store) and Redis (lock store), an action server and the gateway.
 
 - Two messages of one conversation sent at once to different replicas are both processed,
   one after the other (the lock store), with nothing lost.
-- A Rasa replica killed mid-conversation: the pupil's next message is answered by the other
-  replica within the same request, with the conversation's slots intact.
+- A Rasa replica killed during a turn: that message moves to the other replica (at most it
+  gets the friendly degraded reply), the next one is answered, and the slots are intact.
 
 Skipped with a reason when PostgreSQL or Redis is not installed, except under CI
 (`make test` installs them: the `stores` target).
@@ -15,7 +15,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -79,6 +81,20 @@ def _tracker(stack: ScaledStack, sender: str, replica: str) -> dict:
     return reply.json()
 
 
+def _lock_held(stack: ScaledStack, sender: str) -> bool:
+    """Whether a replica holds the conversation's lock in Redis (Rasa's RedisLockStore key,
+    with endpoints.yml's key_prefix, in its database 1)."""
+    assert stack.redis is not None
+    key = f"vagvisaren:lock:{sender}".encode()
+    with socket.create_connection(("127.0.0.1", stack.redis.port), timeout=2) as conn:
+        conn.sendall(b"*2\r\n$6\r\nSELECT\r\n$1\r\n1\r\n"
+                     b"*2\r\n$6\r\nEXISTS\r\n$%d\r\n%s\r\n" % (len(key), key))
+        replies = b""
+        while replies.count(b"\r\n") < 2:
+            replies += conn.recv(64)
+        return replies == b"+OK\r\n:1\r\n"
+
+
 def test_one_conversation_at_once_on_two_replicas_is_processed_in_turn(
         scaled: ScaledStack) -> None:
     sender = f"scaled-race-{uuid.uuid4().hex[:8]}"
@@ -99,7 +115,7 @@ def test_one_conversation_at_once_on_two_replicas_is_processed_in_turn(
         assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
 
 
-def test_a_killed_replica_mid_conversation_loses_nothing(scaled: ScaledStack) -> None:
+def test_a_replica_killed_during_a_turn_loses_nothing(scaled: ScaledStack) -> None:
     sender = f"scaled-kill-{uuid.uuid4().hex[:8]}"
     chosen = Replicas(scaled.rasa_urls).choose(sender)
     survivor = next(url for url in scaled.rasa_urls if url != chosen)
@@ -114,16 +130,32 @@ def test_a_killed_replica_mid_conversation_loses_nothing(scaled: ScaledStack) ->
     interests = _tracker(scaled, sender, chosen)["slots"]["interests"]
     assert interests
     name = f"rasa-{scaled.rasa_urls.index(chosen) + 1}"
-    os.killpg(scaled.procs[name].pid, signal.SIGKILL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        in_flight = pool.submit(chat, "jag bor i Umeå")
+        deadline = time.monotonic() + 10
+        while not _lock_held(scaled, sender):  # the turn has started on the replica: kill it
+            assert time.monotonic() < deadline, "the turn never took the conversation's lock"
+            time.sleep(0.002)
+        os.killpg(scaled.procs[name].pid, signal.SIGKILL)
+        during = in_flight.result()
     scaled.procs[name].wait()
-    answer = chat("jag bor i Umeå")  # the killed replica's conversation, moved at once
-    assert answer["degraded"] is False, answer
-    assert any((m.get("custom") or {}).get("type") == "suggestions"
-               for m in answer["messages"]), answer["messages"]
+    # The message in flight moves to the other replica, which waits there for the dead
+    # replica's lock to expire (TICKET_LOCK_LIFETIME, 10 s): longer than the gateway waits
+    # (8 s), so the pupil gets the one friendly "try again".
+    after = chat("kan jag göra ett studiebesök?")
+    assert after["degraded"] is False, (during, after)
+    assert after["messages"]
     slots = _tracker(scaled, sender, survivor)["slots"]
     assert slots["interests"] == interests and slots["language"] == "sv"
+    if not during["degraded"]:  # answered, so it was processed once, and counts
+        assert slots["location"] == "umea", during
+    users = [e["text"] for e in _tracker(scaled, sender, survivor)["events"]
+             if e["event"] == "user"]
+    # Never twice; measured: Rasa drops the turn whose caller hung up (0 after a "try again").
+    assert users.count("jag bor i Umeå") in ((0, 1) if during["degraded"] else (1,)), users
     health = httpx.get(f"{scaled.gateway_url}/healthz", timeout=10).json()
     assert {r["url"]: r["ok"] for r in health["rasa_replicas"]} == {chosen: False,
                                                                     survivor: True}
     # The gateway's retention purge ran at its start, on the tracker store in PostgreSQL.
     assert health["purge_last_run"] is not None, scaled.log("gateway").read_text()[-2000:]
+    print(f"killed {name} during a turn: that reply degraded={during['degraded']}")
