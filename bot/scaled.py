@@ -96,6 +96,8 @@ class ScaledStack(Stack):
         env = super().env(name)
         env.update(self.store_env())
         env["VAGVISAREN_RASA_URLS"] = ",".join(self.rasa_urls)
+        # The retry on the next replica outlasts the lock a replica killed mid-turn leaves.
+        env.setdefault("VAGVISAREN_RASA_RETRY_TIMEOUT_S", str(LOCK_LIFETIME_S + 4))
         if name is not None and kind(name) == "rasa":
             env["VAGVISAREN_ACTION_URL"] = f"{self.action_url_for(name)}/webhook"
             # A replica killed during a turn leaves its ticket in Redis: the conversation waits

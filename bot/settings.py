@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # unset: rasa_url alone), and how long one that failed is left out (bot/api/replicas.py).
     rasa_urls: str | None = None
     rasa_replica_down_s: float = 10.0
+    # How long the retry on the next replica may take (unset: rasa_timeout_s). The scaled stack
+    # waits out the lock a replica killed mid-turn leaves in Redis (bot/scaled.py).
+    rasa_retry_timeout_s: float | None = None
     action_server_url: str = "http://127.0.0.1:5055"
     # Token for Rasa's HTTP API (tracker, status). No default: unset, a random one is made at
     # first start in var_dir/rasa-token (mode 0600); read it with bot.rasa_token.rasa_token().

@@ -103,7 +103,7 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
     try:
         # The conversation's Rasa replica, or the next one when it fails (bot/api/replicas.py).
         raw = await replicas.send(rasa_client(), rasa_replicas(), session_id, payload,
-                                  settings.rasa_timeout_s)
+                                  settings.rasa_timeout_s, settings.rasa_retry_timeout_s)
         if not isinstance(raw, list):
             raise ValueError(f"Rasa answered {type(raw).__name__}, not a list")
     except (replicas.ReplicaFailed, httpx.HTTPError, ValueError) as err:

@@ -9,13 +9,16 @@ conversations move, each to its next choice; when it comes back, they return.
 
 When the chosen replica does not answer (no connection, a dropped connection, a timeout or a
 5xx), the same message goes at once to the next replica, once, and the failed one is left out
-for `down_s` seconds. A retry after a timeout may let Rasa see the message twice (the first
-replica may still finish it); the lock store runs the two one after the other, never
-interleaved, so the conversation stays whole.
+for `down_s` seconds. A replica killed during a turn leaves the conversation's lock in Redis
+until it expires, and the next replica waits for it: the retry may be given longer
+(VAGVISAREN_RASA_RETRY_TIMEOUT_S). A retry after a timeout may let Rasa see the message twice
+(the first replica may still finish it); the lock store runs the two one after the other,
+never interleaved, so the conversation stays whole.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -36,12 +39,20 @@ def _score(session_id: str, url: str) -> int:
     return int.from_bytes(digest, "big")
 
 
-class ReplicaFailed(Exception):
-    """A replica did not answer usefully: the message may go to another."""
+# Rasa's lock store looks at a waiting ticket once a second and drops expired tickets. A
+# waiting ticket that expires in the same look as a dead replica's is never served (with no
+# ticket left, rasa/core/lock.py's `now_serving` is 0), so a retry after a replica died
+# during a turn is sent just over one look later: the dead ticket expires alone.
+LOCK_POLL_S = 1.1
 
-    def __init__(self, url: str, reason: str) -> None:
+
+class ReplicaFailed(Exception):
+    """A replica did not answer usefully: the message may go to another. `mid_turn`: the
+    connection dropped after the message was sent (the replica died while handling it)."""
+
+    def __init__(self, url: str, reason: str, mid_turn: bool = False) -> None:
         super().__init__(f"{url}: {reason}")
-        self.url, self.reason = url, reason
+        self.url, self.reason, self.mid_turn = url, reason, mid_turn
 
 
 @dataclass
@@ -87,7 +98,8 @@ async def _post_once(client: httpx.AsyncClient, url: str, payload: dict[str, Any
     try:
         reply = await client.post(f"{url}{WEBHOOK}", json=payload, timeout=timeout_s)
     except httpx.TransportError as err:  # connect, read, write, pool, protocol and timeouts
-        raise ReplicaFailed(url, type(err).__name__) from err
+        dropped = isinstance(err, httpx.RemoteProtocolError | httpx.ReadError)
+        raise ReplicaFailed(url, type(err).__name__, mid_turn=dropped) from err
     if reply.status_code >= 500:
         raise ReplicaFailed(url, f"HTTP {reply.status_code}")
     reply.raise_for_status()  # a 4xx is our request's fault: another replica would agree
@@ -95,14 +107,19 @@ async def _post_once(client: httpx.AsyncClient, url: str, payload: dict[str, Any
 
 
 async def send(client: httpx.AsyncClient, replicas: Replicas, session_id: str,
-               payload: dict[str, Any], timeout_s: float, attempts: int = 2) -> Any:
+               payload: dict[str, Any], timeout_s: float, retry_timeout_s: float | None = None,
+               attempts: int = 2) -> Any:
     """Rasa's JSON answer to one message, from the conversation's replica or, when that one
-    fails, from the next one. Raises the last `ReplicaFailed` when none answers, or the
-    `httpx.HTTPStatusError` of a 4xx."""
+    fails, from the next one (given `retry_timeout_s`, default `timeout_s`; set, the retry
+    after a replica died mid-turn waits out its lock, see LOCK_POLL_S). Raises the last
+    `ReplicaFailed` when none answers, or the `httpx.HTTPStatusError` of a 4xx."""
     failure: ReplicaFailed | None = None
-    for url in replicas.order(session_id)[:attempts]:
+    for attempt, url in enumerate(replicas.order(session_id)[:attempts]):
+        limit = timeout_s if attempt == 0 else (retry_timeout_s or timeout_s)
+        if failure is not None and failure.mid_turn and retry_timeout_s:
+            await asyncio.sleep(LOCK_POLL_S)
         try:
-            answer = await _post_once(client, url, payload, timeout_s)
+            answer = await _post_once(client, url, payload, limit)
         except ReplicaFailed as err:
             replicas.mark_down(url)
             log.warning("Rasa replica %s failed (%s): left out for %.0f s", url, err.reason,

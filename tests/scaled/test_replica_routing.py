@@ -24,7 +24,7 @@ from bot.stack import free_port
 @dataclass
 class StandIn:
     """One stand-in Rasa replica. mode: serve | error (HTTP 500) | hang | drop (closes the
-    connection without answering)."""
+    connection without answering) | slow (answers after 1 s, as behind a dead replica's lock)."""
 
     name: str
     mode: str = "serve"
@@ -47,8 +47,8 @@ class StandIn:
             def do_POST(self) -> None:  # noqa: N802 - the REST channel's webhook
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 replica.seen.append((body["sender"], body["message"]))
-                if replica.mode == "hang":
-                    time.sleep(1.5)
+                if replica.mode in ("hang", "slow"):
+                    time.sleep(1.5 if replica.mode == "hang" else 1.0)
                 if replica.mode == "drop":
                     self.close_connection = True
                     self.connection.close()
@@ -91,13 +91,17 @@ def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Gateway
     """`gateway(3)`: the real gateway app in front of three stand-in replicas."""
     started: list[StandIn] = []
 
-    def _make(count: int, down_s: float = 30.0, timeout_s: float = 5.0
-              ) -> tuple[TestClient, list[StandIn]]:
+    def _make(count: int, down_s: float = 30.0, timeout_s: float = 5.0,
+              retry_timeout_s: float | None = None) -> tuple[TestClient, list[StandIn]]:
         stand_ins = [StandIn(f"replica-{i}").start() for i in range(count)]
         started.extend(stand_ins)
         monkeypatch.setenv("VAGVISAREN_RASA_URLS", ",".join(s.url for s in stand_ins))
         monkeypatch.setenv("VAGVISAREN_RASA_REPLICA_DOWN_S", str(down_s))
         monkeypatch.setenv("VAGVISAREN_RASA_TIMEOUT_S", str(timeout_s))
+        if retry_timeout_s is None:
+            monkeypatch.delenv("VAGVISAREN_RASA_RETRY_TIMEOUT_S", raising=False)
+        else:
+            monkeypatch.setenv("VAGVISAREN_RASA_RETRY_TIMEOUT_S", str(retry_timeout_s))
         monkeypatch.setenv("VAGVISAREN_RASA_TOKEN", "stand-in-token")
         monkeypatch.setenv("VAGVISAREN_ACTION_SERVER_URL", f"http://127.0.0.1:{free_port()}")
         monkeypatch.setenv("VAGVISAREN_VAR_DIR", str(tmp_path / "var"))
@@ -159,6 +163,43 @@ def test_a_failing_replica_is_left_within_the_same_message(gateway: Gateway,
     assert say(client, session, "three")["messages"][0]["text"] == "replica-1: three"
     assert len(first.seen) == tried, "a replica that failed was asked again at once"
     assert [m for s, m in second.seen if s == session] == ["two", "three"]
+
+
+@pytest.mark.parametrize(("retry_timeout_s", "degraded"), [(None, True), (3.0, False)])
+def test_the_retry_may_wait_longer_than_the_first_try(gateway: Gateway,
+                                                      retry_timeout_s: float | None,
+                                                      degraded: bool) -> None:
+    """A replica dies mid-turn; the next one answers only after a while (it waits for the
+    lock the dead one left): the retry's own timeout decides whether the pupil gets it."""
+    client, (first, second) = gateway(2, timeout_s=0.5, retry_timeout_s=retry_timeout_s)
+    session = next(f"session-slow-{i:04d}" for i in range(1000)
+                   if replicas.Replicas([first.url, second.url]).choose(f"session-slow-{i:04d}")
+                   == first.url)
+    first.mode, second.mode = "drop", "slow"
+    answer = say(client, session, "one")
+    assert answer["degraded"] is degraded
+    if not degraded:
+        assert answer["messages"][0]["text"] == "replica-1: one"
+
+
+@pytest.mark.parametrize(("failure", "waits"), [("drop", True), ("gone", False)])
+def test_a_retry_after_a_death_mid_turn_waits_out_rasas_lock_poll(gateway: Gateway,
+                                                                 failure: str,
+                                                                 waits: bool) -> None:
+    """Dropped mid-turn, the dead replica holds the conversation's lock: the retry is sent
+    just over one of Rasa's lock polls later. Refused outright, it holds nothing: at once."""
+    client, (first, second) = gateway(2, retry_timeout_s=5.0)
+    session = next(f"session-poll-{i:04d}" for i in range(1000)
+                   if replicas.Replicas([first.url, second.url]).choose(f"session-poll-{i:04d}")
+                   == first.url)
+    if failure == "gone":
+        first.stop()
+    else:
+        first.mode = failure
+    started = time.monotonic()
+    assert say(client, session, "one")["messages"][0]["text"] == "replica-1: one"
+    elapsed = time.monotonic() - started
+    assert (elapsed >= replicas.LOCK_POLL_S) is waits, elapsed
 
 
 def test_a_replica_that_is_back_gets_its_conversations_back(gateway: Gateway) -> None:

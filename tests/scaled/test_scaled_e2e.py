@@ -131,6 +131,7 @@ def test_a_replica_killed_during_a_turn_loses_nothing(scaled: ScaledStack) -> No
     assert interests
     name = f"rasa-{scaled.rasa_urls.index(chosen) + 1}"
     with ThreadPoolExecutor(max_workers=1) as pool:
+        started = time.monotonic()
         in_flight = pool.submit(chat, "jag bor i Umeå")
         deadline = time.monotonic() + 10
         while not _lock_held(scaled, sender):  # the turn has started on the replica: kill it
@@ -138,10 +139,11 @@ def test_a_replica_killed_during_a_turn_loses_nothing(scaled: ScaledStack) -> No
             time.sleep(0.002)
         os.killpg(scaled.procs[name].pid, signal.SIGKILL)
         during = in_flight.result()
+        during_s = time.monotonic() - started
     scaled.procs[name].wait()
     # The message in flight moves to the other replica, which waits there for the dead
-    # replica's lock to expire (TICKET_LOCK_LIFETIME, 10 s): longer than the gateway waits
-    # (8 s), so the pupil gets the one friendly "try again".
+    # replica's lock to expire (TICKET_LOCK_LIFETIME, 10 s); the gateway's retry waits 14 s
+    # for it (measured: answered after 10.5 s). Allowed, under load: one friendly "try again".
     after = chat("kan jag göra ett studiebesök?")
     assert after["degraded"] is False, (during, after)
     assert after["messages"]
@@ -158,4 +160,5 @@ def test_a_replica_killed_during_a_turn_loses_nothing(scaled: ScaledStack) -> No
                                                                     survivor: True}
     # The gateway's retention purge ran at its start, on the tracker store in PostgreSQL.
     assert health["purge_last_run"] is not None, scaled.log("gateway").read_text()[-2000:]
-    print(f"killed {name} during a turn: that reply degraded={during['degraded']}")
+    print(f"killed {name} during a turn: that reply degraded={during['degraded']} "
+          f"after {during_s:.1f} s")

@@ -40,7 +40,7 @@ def test_each_replica_has_its_port_and_rasa_its_action_server(tmp_path: Path) ->
                        "rasa-3": f"{stack.base_url('actions-1')}/webhook"}
     gateway = stack.env("gateway")
     assert gateway["VAGVISAREN_RASA_URLS"].split(",") == stack.rasa_urls
-    assert gateway["VAGVISAREN_TRACKER_URL"].startswith("postgresql://vagvisaren:")
+    assert gateway["VAGVISAREN_TRACKER_URL"].startswith("postgresql+psycopg2://vagvisaren:")
     assert "VAGVISAREN_RASA_TOKEN" not in stack.env("actions-2")  # actions never get it
 
 
