@@ -18,13 +18,26 @@ export TRANSFORMERS_OFFLINE := 1
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-# `rasa data validate` / `rasa test` read endpoints.yml, whose values come from the environment.
+# `rasa data validate` / `rasa test` read endpoints.yml, whose values come from the environment
+# (Rasa refuses a missing one): SQLite and the in-memory lock store, as in
+# bot/local_services.py ENDPOINT_DEFAULTS. bot/stack.py and bot/scaled.py set their own.
 export VAGVISAREN_ACTION_URL ?= http://127.0.0.1:5055/webhook
+export VAGVISAREN_TRACKER_DIALECT ?= sqlite
+export VAGVISAREN_TRACKER_HOST ?=
+export VAGVISAREN_TRACKER_PORT ?= 0
 export VAGVISAREN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
+export VAGVISAREN_TRACKER_USER ?=
+export VAGVISAREN_TRACKER_PASSWORD ?=
+export VAGVISAREN_LOCK_STORE ?= in_memory
+export VAGVISAREN_REDIS_HOST ?= 127.0.0.1
+export VAGVISAREN_REDIS_PORT ?= 6379
+# `make run-scaled`: how many Rasa and action servers
+RASA_REPLICAS ?= 2
+ACTION_REPLICAS ?= 2
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup browser train run test validate lint fast-test story-test eval-nlu eval-dialogue bench-match bench-load clean
+.PHONY: help setup browser stores train run run-scaled test validate lint fast-test story-test eval-nlu eval-dialogue bench-match bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +68,20 @@ browser:
 		echo "chromium could not be installed: browser tests will be skipped"; \
 	fi
 
+# Debian's PostgreSQL 15 and Redis for the scaled stack (`make run-scaled`, tests/scaled/), run
+# as local processes under var/ (bot/local_services.py), not as system services. As `browser`:
+# under CI a failed install fails; elsewhere the scaled tests skip with a message.
+stores:
+	@missing=""; \
+	[ -x /usr/lib/postgresql/15/bin/pg_ctl ] || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "==> Installing Debian's$$missing for the scaled stack"; \
+	if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }; then \
+		if [ "$${CI:-}" = "true" ]; then echo "$$missing could not be installed" >&2; exit 1; fi; \
+		echo "$$missing could not be installed: make run-scaled cannot start, scaled tests will be skipped"; \
+	fi
+
 # Front-end test tools from the npm registry (axe-core for the accessibility check).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -82,11 +109,15 @@ run: setup train ## Serve the chat on http://127.0.0.1:8000 (Ctrl-C stops everyt
 	mkdir -p var
 	$(VENV)/bin/python -m bot.stack run
 
+run-scaled: setup stores train ## The same on PostgreSQL and Redis, with 2 Rasa and 2 action servers
+	mkdir -p var
+	$(VENV)/bin/python -m bot.scaled run --rasa $(RASA_REPLICAS) --actions $(ACTION_REPLICAS)
+
 story-test: $(MODEL)
 	$(RASA_VENV)/bin/rasa test core --stories tests/ --model $(MODEL) \
 		--fail-on-prediction-errors --out var/results
 
-test: setup browser node_modules/.installed validate train lint story-test ## Validate data, train, run story tests and pytest
+test: setup browser stores node_modules/.installed validate train lint story-test ## Validate data, train, run story tests and pytest
 	$(VENV)/bin/python -m pytest
 
 # The quick tests (seconds, no Rasa, no model): the pre-commit hook runs them on each commit.

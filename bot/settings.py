@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     action_port: int = 5055
     rasa_url: str = "http://127.0.0.1:5005"
+    # The Rasa replicas the gateway spreads conversations over (comma-separated base URLs;
+    # unset: rasa_url alone), and how long one that failed is left out (bot/api/replicas.py).
+    rasa_urls: str | None = None
+    rasa_replica_down_s: float = 10.0
+    # How long the retry on the next replica may take (unset: rasa_timeout_s). The scaled stack
+    # waits out the lock a replica killed mid-turn leaves in Redis (bot/scaled.py).
+    rasa_retry_timeout_s: float | None = None
     action_server_url: str = "http://127.0.0.1:5055"
     # Token for Rasa's HTTP API (tracker, status). No default: unset, a random one is made at
     # first start in var_dir/rasa-token (mode 0600); read it with bot.rasa_token.rasa_token().
@@ -54,6 +61,11 @@ class Settings(BaseSettings):
     login_window_s: float = 900.0
     # The gateway runs the retention purge itself this often (0: never; then run it by cron).
     purge_interval_hours: float = 24.0
+
+    def rasa_url_list(self) -> list[str]:
+        """The Rasa replicas' base URLs, in the order given."""
+        urls = [url.strip().rstrip("/") for url in (self.rasa_urls or "").split(",")]
+        return [url for url in urls if url] or [self.rasa_url.rstrip("/")]
 
     def tracker_store_url(self) -> str:
         """Where Rasa's `events` table lives, as a SQLAlchemy URL."""

@@ -6,12 +6,10 @@ Each service runs in its own process group so that Ctrl-C or a test teardown sto
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,11 +18,12 @@ from pathlib import Path
 import httpx
 import typer
 
-from bot.knowledge.loader import KnowledgeError, load_knowledge
+from bot.local_services import ENDPOINT_DEFAULTS
 from bot.rasa_token import ENV as TOKEN_ENV
 from bot.rasa_token import rasa_token
+from bot.serving import serve
 from bot.settings import ROOT, get_settings
-from bot.supervisor import Policy, Supervisor, service_ready
+from bot.supervisor import kind, service_ready
 
 MODEL = ROOT / "models" / "vagvisaren.tar.gz"
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -70,6 +69,8 @@ class Stack:
     # "services" are stand-ins).
     prebuild_matching: bool = True
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # The supervised services, in start order (bot/scaled.py runs replicas: "rasa-2" ...).
+    names: tuple[str, ...] = ("actions", "rasa", "gateway")
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -93,7 +94,7 @@ class Stack:
 
     def env(self, name: str | None = None) -> dict[str, str]:
         """The services' environment; the Rasa token goes to Rasa and the gateway only."""
-        env = dict(os.environ)
+        env = {**ENDPOINT_DEFAULTS, **os.environ}  # SQLite, in-memory locks unless set
         env.update(
             {
                 "VAGVISAREN_ACTION_URL": f"{self.action_url}/webhook",
@@ -116,7 +117,7 @@ class Stack:
             }
         )
         env.update(self.extra_env)
-        if name == "actions":
+        if name is not None and kind(name) == "actions":
             env.pop(TOKEN_ENV, None)
         return env
 
@@ -140,6 +141,10 @@ class Stack:
             ],
         }
 
+    def base_url(self, name: str) -> str:
+        return {"actions": self.action_url, "rasa": self.rasa_url, "gateway": self.gateway_url
+                }[name]
+
     def health_urls(self) -> dict[str, str]:
         return {
             "actions": f"{self.action_url}/health",
@@ -147,15 +152,14 @@ class Stack:
             "gateway": f"{self.gateway_url}/healthz",
         }
 
-    def start(self, names: Iterable[str] = ("actions", "rasa", "gateway"),
-              prebuild: bool = True) -> None:
+    def start(self, names: Iterable[str] | None = None, prebuild: bool = True) -> None:
         """Start the named services in the background; logs go to var_dir/<name>.log.
         `prebuild=False` skips the matching model's check (a restart: it was built)."""
         if not self.model.exists():
             raise FileNotFoundError(f"No trained model at {self.model}: run `make train` first.")
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        names = tuple(names)
-        if "actions" in names and self.prebuild_matching and prebuild:
+        names = tuple(names or self.names)
+        if any(kind(n) == "actions" for n in names) and self.prebuild_matching and prebuild:
             # The matching model is built here, not in the action server's worker (see
             # bot.matching.build.ensure_model); a no-op when it is up to date.
             # Not checked: with a broken knowledge base the action server must still start
@@ -222,54 +226,23 @@ cli = typer.Typer(add_completion=False, help=__doc__)
 @cli.command()
 def run() -> None:
     """Serve the assistant on the default ports until Ctrl-C, restarting what fails."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
-                        datefmt="%Y-%m-%d %H:%M:%S")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per health check
     settings = get_settings()
     stack = Stack(Ports.default(), settings.var_dir)
-    supervisor = Supervisor(stack, Policy.from_settings(settings))
-    stopping = False
-
-    def _stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        if not stopping:
-            stopping = True
-            print("\nStopping Vägvisaren…", flush=True)
-            supervisor.close()
-            sys.exit(0)
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        load_knowledge()  # never serve half the data: refuse to start on a broken file
-    except KnowledgeError as err:
-        print(f"Not starting: the knowledge base is broken.\n{err}", file=sys.stderr)
-        raise typer.Exit(1) from err
-    print("Starting the action server, Rasa and the gateway (Rasa takes ~20 s to load)…")
-    supervisor.start_all()
-    try:
-        supervisor.wait_first_start(timeout_s=settings.supervise_start_timeout_s)
-    except (RuntimeError, TimeoutError) as err:
-        print(f"Start-up failed: {err}", file=sys.stderr)
-        supervisor.close()
-        raise typer.Exit(1) from err
-    print(
-        f"\nVägvisaren is running.\n  Open the chat:   {stack.gateway_url}/\n"
-        f"  Counsellors:     {stack.gateway_url}/counsellor "
-        "(accounts: python -m bot.admin add-counsellor)\n"
-        f"  Rasa REST:       {stack.rasa_url}/webhooks/rest/webhook\n"
-        f"  Action server:   {stack.action_url}\n  Health:          {stack.gateway_url}/healthz\n"
-        f"  Logs:            {settings.var_dir}/*.log\n"
-        "A service that fails is restarted alone; each restart is logged here with its reason.\n"
-        "Press Ctrl-C to stop.",
-        flush=True,
-    )
-    supervisor.run_forever()
+    serve(stack, settings,
+          "Starting the action server, Rasa and the gateway (Rasa takes ~20 s to load)…",
+          f"\nVägvisaren is running.\n  Open the chat:   {stack.gateway_url}/\n"
+          f"  Counsellors:     {stack.gateway_url}/counsellor "
+          "(accounts: python -m bot.admin add-counsellor)\n"
+          f"  Rasa REST:       {stack.rasa_url}/webhooks/rest/webhook\n"
+          f"  Action server:   {stack.action_url}\n  Health:          {stack.gateway_url}/healthz\n"
+          f"  Logs:            {settings.var_dir}/*.log\n"
+          "A service that fails is restarted alone; each restart is logged here with its "
+          "reason.\nPress Ctrl-C to stop.")
 
 
 def _base_urls() -> dict[str, str]:
     stack = Stack(Ports.default(), get_settings().var_dir, token="unused-by-the-probes")
-    return {"actions": stack.action_url, "rasa": stack.rasa_url, "gateway": stack.gateway_url}
+    return {name: stack.base_url(name) for name in stack.names}
 
 
 @cli.command()

@@ -37,19 +37,21 @@ class Services(Protocol):
 
     var_dir: Path
     procs: dict[str, subprocess.Popen[bytes]]
+    names: tuple[str, ...]  # the services, in start order: "actions", "rasa-2"...
 
-    @property
-    def action_url(self) -> str: ...
-    @property
-    def gateway_url(self) -> str: ...
+    def base_url(self, name: str) -> str: ...
     def health_urls(self) -> dict[str, str]: ...
-    def start(self, names: Iterable[str] = ..., prebuild: bool = ...) -> None: ...
+    def start(self, names: Iterable[str] | None = ..., prebuild: bool = ...) -> None: ...
     def stop(self, names: Iterable[str] | None = ..., timeout: float = ...) -> None: ...
     def log(self, name: str) -> Path: ...
 
 
 log = logging.getLogger("vagvisaren.supervisor")
-SERVICES = ("actions", "rasa", "gateway")
+
+
+def kind(name: str) -> str:
+    """A service's kind: "rasa" for "rasa" and for its replicas "rasa-1", "rasa-2"..."""
+    return name.split("-", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,9 @@ def liveness_urls(stack: Services) -> dict[str, str]:
     """The gateway's /livez, not /healthz: a gateway reporting Rasa down is itself alive.
     (The action server is asked its readiness probe instead: see `Supervisor._alive`.)"""
     urls = stack.health_urls()
-    urls["gateway"] = f"{stack.gateway_url}/livez"
+    for name in stack.names:
+        if kind(name) == "gateway":
+            urls[name] = f"{stack.base_url(name)}/livez"
     return urls
 
 
@@ -118,17 +122,17 @@ class Supervisor:
     def __init__(self, stack: Services, policy: Policy | None = None) -> None:
         self.stack = stack
         self.policy = policy or Policy()
-        self.services = {name: Service(name) for name in SERVICES}
+        self.services = {name: Service(name) for name in stack.names}
         self.urls = liveness_urls(stack)
         self.state_path = stack.var_dir / STATE_FILE
-        self._pool = ThreadPoolExecutor(max_workers=len(SERVICES), thread_name_prefix="health")
+        self._pool = ThreadPoolExecutor(max_workers=len(stack.names), thread_name_prefix="health")
         self._notifier = sdnotify.SystemdNotifier()
         self._ready_notified = False
 
     # --- one round -----------------------------------------------------------------------
     def start_all(self) -> None:
         """First start, in the stack's order; then `wait_first_start`."""
-        self.stack.start(SERVICES)
+        self.stack.start(self.stack.names)
         now = time.time()
         for service in self.services.values():
             self._mark_started(service, now)
@@ -152,7 +156,7 @@ class Supervisor:
 
     def tick(self) -> None:
         """Check every service once and act on what is found."""
-        checks = {name: self._pool.submit(self._alive, name) for name in SERVICES
+        checks = {name: self._pool.submit(self._alive, name) for name in self.stack.names
                   if self.services[name].status in ("starting", "up")}
         for name, service in self.services.items():
             proc = self.stack.procs.get(name)
@@ -187,8 +191,9 @@ class Supervisor:
             self._restart(service, f"health check failed {service.failures} times in a row")
 
     def _alive(self, name: str) -> bool:
-        if name == "actions":  # ready means the matcher is loaded, not only /health
-            return service_ready(name, self.stack.action_url, self.policy.check_timeout_s)
+        if kind(name) == "actions":  # ready means the matcher is loaded, not only /health
+            return service_ready("actions", self.stack.base_url(name),
+                                 self.policy.check_timeout_s)
         try:
             return httpx.get(self.urls[name], timeout=self.policy.check_timeout_s).status_code \
                 == 200

@@ -202,11 +202,16 @@ def test_friendly_reply_when_rasa_is_too_slow(client: TestClient,
 def test_health_reports_down_services_and_the_database(client: TestClient) -> None:
     reply = client.get("/healthz")
     assert reply.status_code == 503  # a pupil cannot be answered: a balancer must not send one
-    assert reply.json() == {
+    health = reply.json()
+    replicas = health.pop("rasa_replicas")
+    assert health == {
         "status": "degraded", "rasa": False, "action_server": False, "database": True,
         "purge_last_run": None, "supervisor": None,
         "problems": ["rasa does not answer", "action server does not answer"],
     }
+    # The one Rasa (VAGVISAREN_RASA_URL) is the one replica, and it is left out for a while.
+    assert [(r["url"], r["ok"]) for r in replicas] == [(get_settings().rasa_url, False)]
+    assert 0 < replicas[0]["left_out_s"] <= get_settings().rasa_replica_down_s
 
 
 def test_liveness_is_the_gateway_alone(client: TestClient) -> None:

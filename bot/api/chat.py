@@ -14,10 +14,17 @@ from pydantic import ValidationError
 from sqlalchemy import text as sql
 from starlette.concurrency import run_in_threadpool
 
-from bot.api import web
+from bot.api import replicas, web
 from bot.api.edge import EdgeRoute, preflight
 from bot.api.health import supervision_problems, supervision_report
-from bot.api.models import BotMessage, ChatRequest, ChatResponse, ErrorResponse, Health
+from bot.api.models import (
+    BotMessage,
+    ChatRequest,
+    ChatResponse,
+    ErrorResponse,
+    Health,
+    RasaReplica,
+)
 from bot.api.ratelimit import limiter
 from bot.language import STATE, SUPPORTED
 from bot.privacy import scrub
@@ -94,15 +101,12 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
     text = await run_in_threadpool(scrub, text)
     payload = {"sender": session_id, "message": text, "metadata": metadata}
     try:
-        reply = await rasa_client().post(
-            f"{settings.rasa_url}/webhooks/rest/webhook", json=payload,
-            timeout=settings.rasa_timeout_s,
-        )
-        reply.raise_for_status()
-        raw = reply.json()
+        # The conversation's Rasa replica, or the next one when it fails (bot/api/replicas.py).
+        raw = await replicas.send(rasa_client(), rasa_replicas(), session_id, payload,
+                                  settings.rasa_timeout_s, settings.rasa_retry_timeout_s)
         if not isinstance(raw, list):
             raise ValueError(f"Rasa answered {type(raw).__name__}, not a list")
-    except (httpx.HTTPError, ValueError) as err:
+    except (replicas.ReplicaFailed, httpx.HTTPError, ValueError) as err:
         # The error's type only: some errors quote the request, that is the message.
         log.error("Rasa did not answer for session %s: %s", session_id, type(err).__name__)
         return _unavailable(session_id, body.language or settings.default_language)
@@ -188,30 +192,48 @@ async def healthz(response: Response) -> Health:
     supervised services' uptimes and restarts, and when the retention purge last ran."""
     settings = get_settings()
     client = rasa_client()
-    rasa = await _rasa_ok(client, settings.rasa_url)
+    replica_health = await _replicas_ok(client)
+    rasa = any(replica.ok for replica in replica_health)
     actions = await _actions_ready(client, settings.action_server_url)
     database = await run_in_threadpool(_database_ok)
     purged = await run_in_threadpool(last_run) if database else None
     supervision = supervision_report(settings.var_dir)
     problems = [f"{name} does not answer" for name, ok in
                 (("rasa", rasa), ("action server", actions), ("database", database)) if not ok]
+    if rasa:
+        problems += [f"rasa replica {r.url} does not answer" for r in replica_health if not r.ok]
     problems += supervision_problems(supervision)
     healthy = rasa and actions and database
     if not healthy:
         response.status_code = 503
     return Health(status="ok" if healthy else "degraded", rasa=rasa, action_server=actions,
-                  database=database, purge_last_run=purged, supervisor=supervision,
-                  problems=problems)
+                  rasa_replicas=replica_health, database=database, purge_last_run=purged,
+                  supervisor=supervision, problems=problems)
 
 
-async def _rasa_ok(client: httpx.AsyncClient, rasa_url: str) -> bool:
-    """Rasa's /status with its token; an unreadable token file means Rasa cannot be asked."""
+def rasa_replicas() -> replicas.Replicas:
+    settings = get_settings()
+    return replicas.shared(settings.rasa_url_list(), settings.rasa_replica_down_s)
+
+
+async def _replicas_ok(client: httpx.AsyncClient) -> list[RasaReplica]:
+    """Each replica's /status with Rasa's token (an unreadable token file: none can be asked);
+    what is found updates which replicas conversations are sent to."""
+    pool = rasa_replicas()
     try:
         token = rasa_token()
     except (OSError, RuntimeError) as err:
         log.error("Cannot read the Rasa token: %r", err)
-        return False
-    return await _ok(client, f"{rasa_url}/status", {"token": token})
+        token = None
+    found = await asyncio.gather(*(_ok(client, f"{url}/status", {"token": token})
+                                   for url in pool.urls)) if token else [False] * len(pool.urls)
+    for url, ok in zip(pool.urls, found, strict=True):
+        if ok:
+            pool.mark_up(url)
+        elif token:
+            pool.mark_down(url)
+    return [RasaReplica(url=url, ok=ok, left_out_s=round(pool.down_for_s(url), 1))
+            for url, ok in zip(pool.urls, found, strict=True)]
 
 
 async def _actions_ready(client: httpx.AsyncClient, action_server_url: str) -> bool:

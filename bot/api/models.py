@@ -85,7 +85,8 @@ class ErrorResponse(BaseModel):
 class ServiceHealth(BaseModel):
     """One supervised service, as `python -m bot.stack run` last saw it."""
 
-    name: Literal["actions", "rasa", "gateway"]
+    name: str = Field(pattern=r"^(actions|rasa|gateway)(-\d+)?$", description="`rasa-2`: "
+                      "the second Rasa replica of the scaled stack.")
     status: Literal["starting", "up", "backoff", "stopped"] = Field(
         description="`backoff`: it failed and waits to be started again.")
     pid: int | None = None
@@ -106,12 +107,23 @@ class Supervision(BaseModel):
     services: list[ServiceHealth]
 
 
+class RasaReplica(BaseModel):
+    """One Rasa server the gateway sends conversations to."""
+
+    url: str
+    ok: bool = Field(description="It answered /status (its model loaded) just now.")
+    left_out_s: float = Field(
+        default=0.0, description="Seconds it is still left out after failing; its "
+        "conversations go to the next replica meanwhile.")
+
+
 class Health(BaseModel):
     """200 with status `ok` only when a pupil can get an answer; otherwise 503, `degraded`."""
 
     status: Literal["ok", "degraded"]
-    rasa: bool
+    rasa: bool = Field(description="At least one Rasa replica answers.")
     action_server: bool
+    rasa_replicas: list[RasaReplica] = Field(default_factory=list)
     database: bool = Field(description="The app's database (SQLite, or VAGVISAREN_DATABASE_URL) "
                                        "answers `SELECT 1`.")
     purge_last_run: dt.datetime | None = Field(
