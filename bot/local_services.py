@@ -117,9 +117,9 @@ class Postgres:
         argv = [str(part) for part in command]
         return ["runuser", "-u", PG_OS_USER, "--", *argv] if os.geteuid() == 0 else argv
 
-    def _run(self, *command: str | Path) -> str:
+    def _run(self, *command: str | Path, stdin: str | None = None) -> str:
         done = subprocess.run(self._as_owner(*command), capture_output=True, text=True,
-                              check=False, cwd="/")
+                              check=False, cwd="/", input=stdin)
         if done.returncode != 0:
             raise LocalServiceError(f"{Path(str(command[0])).name} failed "
                                     f"({done.returncode}): {done.stderr.strip()[-2000:]}")
@@ -167,10 +167,11 @@ class Postgres:
             self._psql(f"CREATE DATABASE {PG_DB}")
 
     def _psql(self, statement: str) -> str:
-        """One statement over the trusted Unix socket, as the cluster's own user."""
+        """One statement over the trusted Unix socket, as the cluster's own user. It goes in on
+        stdin, not in argv, where `ps` would show the password of `ALTER ROLE` to every user."""
         return self._run(self.bin_dir / "psql", "-h", self.socket_dir, "-p", str(self.port),
                          "-U", PG_USER, "-d", "postgres", "-tAq", "-v", "ON_ERROR_STOP=1",
-                         "-c", statement)
+                         stdin=statement + ";\n")
 
     def stop(self) -> None:
         if self.installed(self.bin_dir) and self.data_dir.exists() and self.running():
