@@ -26,9 +26,11 @@ def with_token(argv: list[str], environ: MutableMapping[str, str]) -> list[str]:
     token = environ.pop(ENV, "")
     if len(argv) < 2 or argv[1] != "run" or "--enable-api" not in argv:
         return argv
-    if "--auth-token" in argv:
+    if any(arg in ("-t", "--auth-token") or arg.startswith("--auth-token=") for arg in argv):
         return argv
     if not token:
         raise MissingToken(f"Not starting Rasa's HTTP API without a token: set {ENV} "
                            "(bot/stack.py does, from var/rasa-token).")
-    return [*argv, "--auth-token", token]
+    # One argument with "=": a random URL-safe token starts with "-" one time in 64, and
+    # argparse reads a separate "-…" as an option ("--auth-token: expected one argument").
+    return [*argv, f"--auth-token={token}"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import stat
 import subprocess
@@ -62,9 +63,20 @@ def test_token_goes_through_the_environment_not_the_command_line(tmp_path: Path)
 def test_launcher_adds_the_token_in_process_and_forgets_the_variable() -> None:
     environ = {ENV: "s3cret", "PATH": "/bin"}
     argv = with_token(["rasa_ext", "run", "--enable-api", "--port", "5005"], environ)
-    assert argv[-2:] == ["--auth-token", "s3cret"]
+    assert argv[-1] == "--auth-token=s3cret"
     assert ENV not in environ
     assert with_token(["rasa_ext", "train"], {ENV: "s3cret"}) == ["rasa_ext", "train"]
+
+
+@pytest.mark.parametrize("token", ["s3cret", "-starts-with-a-dash", "--looks_like_a_flag"])
+def test_any_token_reaches_rasas_argument_parser_whole(token: str) -> None:
+    """Rasa parses `-t/--auth-token` with argparse; a token from `secrets.token_urlsafe` starts
+    with "-" one time in 64, which once made Rasa refuse to start."""
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    parser.add_argument("--enable-api", action="store_true")
+    parser.add_argument("-t", "--auth-token")
+    argv = with_token(["rasa_ext", "run", "--enable-api"], {ENV: token})
+    assert parser.parse_args(argv[2:]).auth_token == token
 
 
 def test_launcher_refuses_an_api_without_a_token() -> None:
