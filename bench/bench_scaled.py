@@ -65,7 +65,7 @@ def machine() -> tuple[str, int]:
     cores = len(os.sched_getaffinity(0))
     cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
     model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
-    dirty = _git("status", "--porcelain", "--", ".", ":!docs", ":!var")
+    dirty = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs")
     commit = _git("rev-parse", "--short", "HEAD") + (" + uncommitted changes" if dirty else "")
     load = os.getloadavg()[0]
     return (f"{platform.node()}: **{cores} cores** (nproc), "
