@@ -167,9 +167,10 @@ eval-dialogue: setup train ## Benchmark: whole conversations per language, task 
 bench-match: setup ## Benchmark: interest matching hit@1/hit@3 per language and latency
 	$(VENV)/bin/python bench/bench_match.py
 
-bench-load: setup train ## Benchmark: latency, throughput, memory, training and cold start under load
+bench-load: setup stores train ## Benchmark: latency, throughput, memory, training and cold start under load; 1 vs 2 Rasa replicas
 	$(VENV)/bin/pip install -q -r requirements/bench.txt $(PIP_QUIET)
 	$(VENV)/bin/python bench/bench_load.py
+	$(VENV)/bin/python bench/bench_scaled.py
 
 clean: ## Remove environments, models and local state
 	rm -rf $(VENV) $(RASA_VENV) models models.new var .rasa
