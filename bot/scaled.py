@@ -73,6 +73,10 @@ class ScaledStack(Stack):
     def rasa_urls(self) -> list[str]:
         return [self.base_url(n) for n in self.names if kind(n) == "rasa"]
 
+    @property
+    def action_urls(self) -> list[str]:
+        return [self.base_url(n) for n in self.names if kind(n) == "actions"]
+
     def action_url_for(self, rasa_name: str) -> str:
         """The action server that Rasa replica `rasa_name` calls: i mod M."""
         index = int(rasa_name.rsplit("-", 1)[1]) - 1
@@ -96,6 +100,7 @@ class ScaledStack(Stack):
         env = super().env(name)
         env.update(self.store_env())
         env["VAGVISAREN_RASA_URLS"] = ",".join(self.rasa_urls)
+        env["VAGVISAREN_ACTION_SERVER_URLS"] = ",".join(self.action_urls)  # all, for /healthz
         # The retry on the next replica outlasts the lock a replica killed mid-turn leaves.
         env.setdefault("VAGVISAREN_RASA_RETRY_TIMEOUT_S", str(LOCK_LIFETIME_S + 4))
         if name is not None and kind(name) == "rasa":
@@ -160,7 +165,7 @@ def run(
           "(Rasa takes ~20-60 s to load)…",
           f"\nVägvisaren (scaled) is running.\n  Open the chat:   {stack.gateway_url}/\n"
           f"  Rasa replicas:   {', '.join(stack.rasa_urls)}\n"
-          f"  Action servers:  {', '.join(stack.base_url(n) for n in stack.names if kind(n) == 'actions')}\n"  # noqa: E501
+          f"  Action servers:  {', '.join(stack.action_urls)}\n"
           f"  Tracker store:   PostgreSQL 127.0.0.1:{postgres_port}  Lock store: Redis "
           f"127.0.0.1:{redis_port}\n  Health:          {stack.gateway_url}/healthz\n"
           f"  Logs:            {var}/*.log\nPress Ctrl-C to stop.",

@@ -41,6 +41,12 @@ def test_each_replica_has_its_port_and_rasa_its_action_server(tmp_path: Path) ->
     gateway = stack.env("gateway")
     assert gateway["VAGVISAREN_RASA_URLS"].split(",") == stack.rasa_urls
     assert gateway["VAGVISAREN_TRACKER_URL"].startswith("postgresql+psycopg2://vagvisaren:")
+    # /healthz asks every action server, and the Redis of Rasa's lock store.
+    assert stack.redis is not None
+    assert gateway["VAGVISAREN_ACTION_SERVER_URLS"].split(",") == \
+        [stack.base_url("actions-1"), stack.base_url("actions-2")]
+    assert (gateway["VAGVISAREN_LOCK_STORE"], gateway["VAGVISAREN_REDIS_PORT"]) == \
+        ("redis", str(stack.redis.port))
     assert "VAGVISAREN_RASA_TOKEN" not in stack.env("actions-2")  # actions never get it
 
 
