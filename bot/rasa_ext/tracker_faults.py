@@ -7,10 +7,13 @@ back. Measured on the scaled stack with PostgreSQL stopped: a pupil in the middl
 conversation got the greeting of a new one, not marked degraded, and what they said meanwhile
 was never stored. So:
 
-- `fail_closed`: `retrieve`, `retrieve_full_tracker` and `save` log the same error and raise
-  it. The turn fails; the REST channel answers an empty list and the gateway shows its
-  friendly "try again in a moment" (degraded). The conversation in the database is left
-  untouched and goes on where it was once the database is back.
+- `fail_closed`: `retrieve`, `retrieve_full_tracker` and `save` log the error and raise
+  `TrackerStoreUnavailable` instead. The turn fails; the REST channel answers an empty list
+  and the gateway shows its friendly "try again in a moment" (degraded). The conversation in
+  the database is left untouched and goes on where it was once the database is back. The
+  driver's own exception is not passed on: Rasa's structured log prints a failed turn's
+  traceback with every frame's local variables, and the driver's frames hold the database
+  password (seen in the Rasa log before this was done).
 - `recover`: the SQL tracker store's engine checks a pooled connection before using it
   (`pool_pre_ping`), so the first turn after a database restart gets a new connection instead
   of a dead one; and a connection attempt gives up after CONNECT_TIMEOUT_S instead of
@@ -38,16 +41,23 @@ CONNECT_TIMEOUT_S = 5
 log = logging.getLogger(__name__)
 
 
+class TrackerStoreUnavailable(RuntimeError):
+    """The tracker store's database failed; the message names the driver's error only."""
+
+
 def _raising(name: str, original: Any) -> Any:
     @functools.wraps(original)
     async def method(self: FailSafeTrackerStore, *args: Any) -> Any:
         try:
             return await getattr(self._tracker_store, name)(*args)
-        except Exception as err:
-            log.error("The tracker store (%s) failed in %s: %s. The turn fails (no "
-                      "in-memory fallback); the conversation stays as it is in the database.",
-                      type(self._tracker_store).__name__, name, err)
-            raise
+        except Exception as err:  # noqa: BLE001 - any failure of the store fails the turn
+            first_line = (str(err).strip().splitlines() or [""])[0]
+            failure = f"{type(err).__name__}: {first_line}"
+        log.error("The tracker store (%s) failed in %s: %s. The turn fails (no in-memory "
+                  "fallback); the conversation stays as it is in the database.",
+                  type(self._tracker_store).__name__, name, failure)
+        # Raised outside the handler: no __context__, so no driver frames in Rasa's log.
+        raise TrackerStoreUnavailable(f"the tracker store failed in {name}: {failure}")
 
     setattr(method, MARK, True)
     return method
