@@ -240,6 +240,8 @@ def test_compose_wires_the_services_on_the_settings_ports() -> None:
         # The gateway's /healthz asks the same Redis as Rasa's lock store.
         assert {k: gateway[k] for k in LOCK_STORE} == {k: env[k] for k in LOCK_STORE}
         assert {"postgres", "redis"} <= set(services[name]["depends_on"])
+    # SQLAlchemy 2.1 takes a bare postgresql:// for psycopg 3, which no image installs.
+    assert gateway["VAGVISAREN_DATABASE_URL"].startswith("postgresql+psycopg2://")
     database = urlsplit(gateway["VAGVISAREN_DATABASE_URL"])
     assert (database.hostname, database.port, database.path) == (
         "postgres", 5432, f"/{postgres['POSTGRES_DB']}")
