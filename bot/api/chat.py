@@ -111,8 +111,10 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
     messages = _messages([m for m in raw if not _is_state(m)])
     if not messages:
         # Every turn of ours answers something; silence means a custom action failed (the
-        # action server is down or timed out) and Rasa dropped its reply.
-        log.error("Rasa answered nothing for session %s: is the action server up?", session_id)
+        # action server is down or timed out) and Rasa dropped its reply, or the turn failed
+        # in Rasa's tracker store or lock store (PostgreSQL, Redis), which fail closed.
+        log.error("Rasa answered nothing for session %s: an action server, the tracker store "
+                  "or the lock store failed (see /healthz)", session_id)
         return _unavailable(session_id, body.language or settings.default_language)
     return ChatResponse(session_id=session_id, messages=messages, **state)
 
