@@ -69,7 +69,8 @@ def _hung_port(servers: list) -> int:
 
 def _pong_port(servers: list) -> int:
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Pong)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     servers.append(server)
     return int(server.server_address[1])
 
