@@ -10,11 +10,19 @@ scaling components, PostgreSQL and Redis run locally, and the gateway in front.
   bot/api/replicas.py) and reads the summaries' events from PostgreSQL
   (VAGVISAREN_TRACKER_URL).
 - Each process is supervised as in `make run` (bot/supervisor.py): one that fails is restarted
-  alone. PostgreSQL and Redis are started first and stopped last (bot/local_services.py).
+  alone. PostgreSQL and Redis are started first and stopped last (bot/local_services.py); one
+  whose process is gone is started again within the supervisor's interval (`watch_stores`).
+  One that hangs is not restarted; the gateway's /healthz reports it (tracker_store,
+  lock_store).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +35,12 @@ from bot.stack import Ports, Stack, free_port, kind
 
 # Seconds a conversation's lock lives in Redis (Rasa's TICKET_LOCK_LIFETIME).
 LOCK_LIFETIME_S = 10
+# A store that died is started again within one supervisor round, given this long to start;
+# after a failed start, it is tried again this much later.
+STORE_START_TIMEOUT_S = 30.0
+STORE_RETRY_S = 30.0
+
+log = logging.getLogger("vagvisaren.supervisor")
 
 
 @dataclass
@@ -39,6 +53,9 @@ class ScaledStack(Stack):
     postgres: Postgres | None = None
     redis: Redis | None = None
     names: tuple[str, ...] = field(init=False, default=())
+    _store_retry_at: dict[str, float] = field(init=False, default_factory=dict)
+    _stores_stopping: threading.Event = field(init=False, default_factory=threading.Event)
+    _stores_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -73,6 +90,10 @@ class ScaledStack(Stack):
     def rasa_urls(self) -> list[str]:
         return [self.base_url(n) for n in self.names if kind(n) == "rasa"]
 
+    @property
+    def action_urls(self) -> list[str]:
+        return [self.base_url(n) for n in self.names if kind(n) == "actions"]
+
     def action_url_for(self, rasa_name: str) -> str:
         """The action server that Rasa replica `rasa_name` calls: i mod M."""
         index = int(rasa_name.rsplit("-", 1)[1]) - 1
@@ -96,6 +117,7 @@ class ScaledStack(Stack):
         env = super().env(name)
         env.update(self.store_env())
         env["VAGVISAREN_RASA_URLS"] = ",".join(self.rasa_urls)
+        env["VAGVISAREN_ACTION_SERVER_URLS"] = ",".join(self.action_urls)  # all, for /healthz
         # The retry on the next replica outlasts the lock a replica killed mid-turn leaves.
         env.setdefault("VAGVISAREN_RASA_RETRY_TIMEOUT_S", str(LOCK_LIFETIME_S + 4))
         if name is not None and kind(name) == "rasa":
@@ -125,8 +147,54 @@ class ScaledStack(Stack):
 
     def stop_stores(self) -> None:
         assert self.postgres is not None and self.redis is not None
-        self.redis.stop()
-        self.postgres.stop()
+        self._stores_stopping.set()  # not started again by `watch_stores` from now on,
+        with self._stores_lock:  # nor by a round already under way
+            self.redis.stop()
+            self.postgres.stop()
+
+    def watch_stores(self, interval_s: float) -> threading.Thread:
+        """`tend_stores` every `interval_s` in a thread of its own (a slow start of PostgreSQL
+        must not hold up the supervisor's checks), until `stop_stores`."""
+        def watch() -> None:
+            while not self._stores_stopping.wait(interval_s):
+                try:
+                    self.tend_stores()
+                except Exception:  # keep watching whatever happened
+                    log.exception("Watching PostgreSQL and Redis failed")
+
+        thread = threading.Thread(target=watch, name="stores", daemon=True)
+        thread.start()
+        return thread
+
+    def tend_stores(self) -> None:
+        """Start PostgreSQL or Redis again when its process is gone (killed, crashed). A hung
+        one is left alone: /healthz reports it."""
+        assert self.postgres is not None and self.redis is not None
+        stores = (("PostgreSQL", self.postgres, self.postgres.running, self.postgres.log),
+                  ("Redis", self.redis, self._redis_running, self.redis.log))
+        for name, store, running, store_log in stores:
+            with self._stores_lock:
+                if self._stores_stopping.is_set() or running() or \
+                        time.monotonic() < self._store_retry_at.get(name, 0.0):
+                    continue
+                log.warning("%s is not running: starting it again (see %s)", name, store_log)
+                try:
+                    store.start(timeout_s=STORE_START_TIMEOUT_S)
+                except (LocalServiceError, OSError, subprocess.CalledProcessError) as err:
+                    self._store_retry_at[name] = time.monotonic() + STORE_RETRY_S
+                    log.error("%s did not start: %s; trying again in %.0f s", name, err,
+                              STORE_RETRY_S)
+                else:
+                    log.warning("%s is running again", name)
+
+    def _redis_running(self) -> bool:
+        """Redis's process is alive (answering or not: a hung one is not started twice)."""
+        assert self.redis is not None
+        try:
+            os.kill(int((self.redis.dir / "redis.pid").read_text(encoding="ascii")), 0)
+        except (OSError, ValueError):
+            return self.redis.ping()  # no pid file: one we did not start, if it answers
+        return True
 
 
 cli = typer.Typer(add_completion=False, help=__doc__)
@@ -155,12 +223,13 @@ def run(
         print(f"Not starting: {err or 'interrupted'}", flush=True)
         stack.stop_stores()
         raise typer.Exit(1) from err
+    stack.watch_stores(settings.supervise_interval_s)
     serve(stack, settings,
           f"Starting {actions} action server(s), {rasa} Rasa server(s) and the gateway "
           "(Rasa takes ~20-60 s to load)…",
           f"\nVägvisaren (scaled) is running.\n  Open the chat:   {stack.gateway_url}/\n"
           f"  Rasa replicas:   {', '.join(stack.rasa_urls)}\n"
-          f"  Action servers:  {', '.join(stack.base_url(n) for n in stack.names if kind(n) == 'actions')}\n"  # noqa: E501
+          f"  Action servers:  {', '.join(stack.action_urls)}\n"
           f"  Tracker store:   PostgreSQL 127.0.0.1:{postgres_port}  Lock store: Redis "
           f"127.0.0.1:{redis_port}\n  Health:          {stack.gateway_url}/healthz\n"
           f"  Logs:            {var}/*.log\nPress Ctrl-C to stop.",

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # waits out the lock a replica killed mid-turn leaves in Redis (bot/scaled.py).
     rasa_retry_timeout_s: float | None = None
     action_server_url: str = "http://127.0.0.1:5055"
+    # Every action server, for /healthz (comma-separated base URLs; unset: action_server_url).
+    # The scaled stack's Rasa replica i calls action server i mod M, so each one must be up.
+    action_server_urls: str | None = None
     # Token for Rasa's HTTP API (tracker, status). No default: unset, a random one is made at
     # first start in var_dir/rasa-token (mode 0600); read it with bot.rasa_token.rasa_token().
     rasa_token: str | None = None
@@ -49,6 +52,11 @@ class Settings(BaseSettings):
     # A shared store for the gateway's rate limits (bot/api/ratelimit.py), e.g.
     # redis://127.0.0.1:6379/0, so several gateway workers count together; unset, in-process.
     redis_url: str | None = None
+    # Rasa's lock store, read by the gateway too so that /healthz checks the Redis Rasa uses:
+    # the same variables as endpoints.yml's (bot/local_services.py ENDPOINT_DEFAULTS).
+    lock_store: str = "in_memory"
+    redis_host: str = "127.0.0.1"
+    redis_port: int = 6379
     retention_days: int = 90
     audit_retention_days: int = 365
     counsellor_session_hours: int = 8
@@ -66,6 +74,11 @@ class Settings(BaseSettings):
         """The Rasa replicas' base URLs, in the order given."""
         urls = [url.strip().rstrip("/") for url in (self.rasa_urls or "").split(",")]
         return [url for url in urls if url] or [self.rasa_url.rstrip("/")]
+
+    def action_server_url_list(self) -> list[str]:
+        """The action servers' base URLs, in the order given."""
+        urls = [url.strip().rstrip("/") for url in (self.action_server_urls or "").split(",")]
+        return [url for url in urls if url] or [self.action_server_url.rstrip("/")]
 
     def tracker_store_url(self) -> str:
         """Where Rasa's `events` table lives, as a SQLAlchemy URL."""

@@ -106,9 +106,11 @@ def test_gateway_chat_and_health(stack: Stack, domain: dict) -> None:
         health = client.get("/healthz").json()
         last_purge = health.pop("purge_last_run")
         assert health == {"status": "ok", "rasa": True, "action_server": True, "database": True,
+                          "tracker_store": None, "lock_store": None,  # SQLite, in-memory locks
                           "supervisor": None, "problems": [],  # the test stack: unsupervised
                           "rasa_replicas": [{"url": stack.rasa_url, "ok": True,
-                                             "left_out_s": 0.0}]}
+                                             "left_out_s": 0.0}],
+                          "action_servers": [{"url": stack.action_url, "ok": True}]}
         assert last_purge is None or last_purge.startswith("20")  # the daily purge ran at start
         first = client.post("/api/chat", json={"message": "Hej, hvad kan du hjælpe mig med?"})
         assert first.status_code == 200

@@ -204,8 +204,11 @@ def test_health_reports_down_services_and_the_database(client: TestClient) -> No
     assert reply.status_code == 503  # a pupil cannot be answered: a balancer must not send one
     health = reply.json()
     replicas = health.pop("rasa_replicas")
+    assert health.pop("action_servers") == [{"url": get_settings().action_server_url,
+                                             "ok": False}]
     assert health == {
         "status": "degraded", "rasa": False, "action_server": False, "database": True,
+        "tracker_store": None, "lock_store": None,  # make run's: Rasa's SQLite, in-memory locks
         "purge_last_run": None, "supervisor": None,
         "problems": ["rasa does not answer", "action server does not answer"],
     }

@@ -6,15 +6,13 @@ would be stored in the tracker store.
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from standin_http import JsonHandler, serve_in_thread, stop, url_of
 
 from bot.api import ratelimit
 from bot.api.app import app
@@ -23,35 +21,25 @@ from bot.settings import get_settings
 from bot.stack import free_port
 
 
-class _Rasa(BaseHTTPRequestHandler):
+class _Rasa(JsonHandler):
     received: list[dict] = []
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Rasa.received.append(json.loads(body))
-        answer = json.dumps([{"recipient_id": "x", "text": "ok"}]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        _Rasa.received.append(self.read_json())
+        self.reply([{"recipient_id": "x", "text": "ok"}])
 
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[TestClient]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Rasa)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_in_thread(_Rasa)
     _Rasa.received = []
-    monkeypatch.setenv("VAGVISAREN_RASA_URL", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("VAGVISAREN_RASA_URL", url_of(server))
     monkeypatch.setenv("VAGVISAREN_ACTION_SERVER_URL", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("VAGVISAREN_VAR_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()
     ratelimit.reset()
     yield TestClient(app)
-    server.shutdown()
+    stop(server)
     get_settings.cache_clear()
     ratelimit.reset()
 

@@ -11,10 +11,9 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import ValidationError
-from sqlalchemy import text as sql
 from starlette.concurrency import run_in_threadpool
 
-from bot.api import replicas, web
+from bot.api import health, replicas, web
 from bot.api.edge import EdgeRoute, preflight
 from bot.api.health import supervision_problems, supervision_report
 from bot.api.models import (
@@ -29,9 +28,7 @@ from bot.api.ratelimit import limiter
 from bot.language import STATE, SUPPORTED
 from bot.privacy import scrub
 from bot.rasa_token import rasa_token
-from bot.service_state import ready_probe_request, ready_probe_says_ready
 from bot.settings import get_settings
-from bot.storage import engine
 from bot.summaries.schedule import last_run
 
 log = logging.getLogger("vagvisaren.gateway")
@@ -114,8 +111,10 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
     messages = _messages([m for m in raw if not _is_state(m)])
     if not messages:
         # Every turn of ours answers something; silence means a custom action failed (the
-        # action server is down or timed out) and Rasa dropped its reply.
-        log.error("Rasa answered nothing for session %s: is the action server up?", session_id)
+        # action server is down or timed out) and Rasa dropped its reply, or the turn failed
+        # in Rasa's tracker store or lock store (PostgreSQL, Redis), which fail closed.
+        log.error("Rasa answered nothing for session %s: an action server, the tracker store "
+                  "or the lock store failed (see /healthz)", session_id)
         return _unavailable(session_id, body.language or settings.default_language)
     return ChatResponse(session_id=session_id, messages=messages, **state)
 
@@ -188,27 +187,35 @@ async def livez() -> dict[str, str]:
 @router.get("/healthz", response_model=Health,
             responses={503: {"model": Health, "description": "A pupil cannot get an answer now."}})
 async def healthz(response: Response) -> Health:
-    """Whether Rasa (with its model), the action server and the app database answer, the
-    supervised services' uptimes and restarts, and when the retention purge last ran."""
+    """Whether Rasa (with its model), every action server, the app database, Rasa's tracker
+    store and lock store answer, the supervised services' uptimes and restarts, and when the
+    retention purge last ran."""
     settings = get_settings()
     client = rasa_client()
-    replica_health = await _replicas_ok(client)
+    replica_health, action_health, database, lock = await asyncio.gather(
+        _replicas_ok(client), health.action_servers(client, settings.action_server_url_list()),
+        health.database_ok(), health.lock_store_ok(settings))
+    tracker = await health.tracker_store_ok(settings, database)
     rasa = any(replica.ok for replica in replica_health)
-    actions = await _actions_ready(client, settings.action_server_url)
-    database = await run_in_threadpool(_database_ok)
+    actions = all(server.ok for server in action_health)
     purged = await run_in_threadpool(last_run) if database else None
     supervision = supervision_report(settings.var_dir)
-    problems = [f"{name} does not answer" for name, ok in
-                (("rasa", rasa), ("action server", actions), ("database", database)) if not ok]
+    problems = [] if rasa else ["rasa does not answer"]
+    problems += [f"action server{'' if len(action_health) == 1 else ' ' + a.url} does not answer"
+                 for a in action_health if not a.ok]
+    problems += [f"{name} does not answer" for name, ok in (
+        ("database", database), ("tracker store", tracker), ("lock store (Redis)", lock))
+        if ok is False]
     if rasa:
         problems += [f"rasa replica {r.url} does not answer" for r in replica_health if not r.ok]
     problems += supervision_problems(supervision)
-    healthy = rasa and actions and database
+    healthy = rasa and actions and database and tracker is not False and lock is not False
     if not healthy:
         response.status_code = 503
     return Health(status="ok" if healthy else "degraded", rasa=rasa, action_server=actions,
-                  rasa_replicas=replica_health, database=database, purge_last_run=purged,
-                  supervisor=supervision, problems=problems)
+                  rasa_replicas=replica_health, action_servers=action_health,
+                  database=database, tracker_store=tracker, lock_store=lock,
+                  purge_last_run=purged, supervisor=supervision, problems=problems)
 
 
 def rasa_replicas() -> replicas.Replicas:
@@ -234,24 +241,6 @@ async def _replicas_ok(client: httpx.AsyncClient) -> list[RasaReplica]:
             pool.mark_down(url)
     return [RasaReplica(url=url, ok=ok, left_out_s=round(pool.down_for_s(url), 1))
             for url, ok in zip(pool.urls, found, strict=True)]
-
-
-async def _actions_ready(client: httpx.AsyncClient, action_server_url: str) -> bool:
-    """The action server answers its readiness probe: up, with its matcher loaded."""
-    try:
-        reply = await client.post(f"{action_server_url}/webhook", json=ready_probe_request())
-        return reply.status_code == 200 and ready_probe_says_ready(reply.json())
-    except (httpx.HTTPError, ValueError):
-        return False
-
-
-def _database_ok() -> bool:
-    try:
-        with engine().connect() as connection:
-            return connection.execute(sql("SELECT 1")).scalar() == 1
-    except Exception as err:  # noqa: BLE001 - any failure means "not healthy"
-        log.error("Database check failed: %r", err)
-        return False
 
 
 _clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}

@@ -117,15 +117,30 @@ class RasaReplica(BaseModel):
         "conversations go to the next replica meanwhile.")
 
 
+class ActionServer(BaseModel):
+    """One action server a Rasa replica calls."""
+
+    url: str
+    ok: bool = Field(description="It answered its readiness probe (matcher loaded) just now.")
+
+
 class Health(BaseModel):
     """200 with status `ok` only when a pupil can get an answer; otherwise 503, `degraded`."""
 
     status: Literal["ok", "degraded"]
     rasa: bool = Field(description="At least one Rasa replica answers.")
-    action_server: bool
+    action_server: bool = Field(description="Every action server is ready (each Rasa replica "
+                                "calls one of them).")
     rasa_replicas: list[RasaReplica] = Field(default_factory=list)
+    action_servers: list[ActionServer] = Field(default_factory=list)
     database: bool = Field(description="The app's database (SQLite, or VAGVISAREN_DATABASE_URL) "
                                        "answers `SELECT 1`.")
+    tracker_store: bool | None = Field(
+        default=None, description="Rasa's tracker-store database (VAGVISAREN_TRACKER_URL) "
+        "answers `SELECT 1`; null when it is Rasa's own SQLite file (`make run`).")
+    lock_store: bool | None = Field(
+        default=None, description="The Redis of Rasa's lock store (VAGVISAREN_REDIS_HOST, "
+        "_PORT) answers PING; null with the in-memory lock store (`make run`).")
     purge_last_run: dt.datetime | None = Field(
         default=None, description="When the daily retention purge last finished (UTC); null "
         "if it has not run yet.")

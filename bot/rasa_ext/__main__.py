@@ -1,6 +1,7 @@
 """`python -m bot.rasa_ext run …`: Rasa's own command line with bot.rasa_ext.patches applied
-and incoming messages scrubbed (bot.rasa_ext.scrubbing), and a sign-up's first name masked
-before the tracker is saved (bot.rasa_ext.redaction).
+and incoming messages scrubbed (bot.rasa_ext.scrubbing), a sign-up's first name masked
+before the tracker is saved (bot.rasa_ext.redaction), and a tracker store that fails closed
+and reconnects after a database restart (bot.rasa_ext.tracker_faults).
 
 bot/stack.py starts the Rasa server this way, so `make run`, the tests and the benchmarks
 all run the same, patched server. The API token comes from the environment and is added to
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-from bot.rasa_ext import patches, redaction, scrubbing
+from bot.rasa_ext import patches, redaction, scrubbing, tracker_faults
 from bot.rasa_ext.auth import with_token
 
 
@@ -21,6 +22,7 @@ def main() -> None:
     patches.apply()
     scrubbing.apply()
     redaction.apply()
+    tracker_faults.apply()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

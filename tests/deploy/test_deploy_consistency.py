@@ -207,6 +207,9 @@ def test_compose_health_checks_ask_what_the_supervisor_asks(tmp_path: Path) -> N
             assert f"'{url}'" in check, (role, check)
 
 
+LOCK_STORE = ("VAGVISAREN_LOCK_STORE", "VAGVISAREN_REDIS_HOST", "VAGVISAREN_REDIS_PORT")
+
+
 def test_compose_wires_the_services_on_the_settings_ports() -> None:
     services = _compose()["services"]
     by_role: dict[str, list[str]] = {}
@@ -234,7 +237,11 @@ def test_compose_wires_the_services_on_the_settings_ports() -> None:
             postgres["POSTGRES_DB"], postgres["POSTGRES_USER"])
         assert (env["VAGVISAREN_REDIS_HOST"], int(env["VAGVISAREN_REDIS_PORT"])) == (
             redis.hostname, redis.port)
+        # The gateway's /healthz asks the same Redis as Rasa's lock store.
+        assert {k: gateway[k] for k in LOCK_STORE} == {k: env[k] for k in LOCK_STORE}
         assert {"postgres", "redis"} <= set(services[name]["depends_on"])
+    # SQLAlchemy 2.1 takes a bare postgresql:// for psycopg 3, which no image installs.
+    assert gateway["VAGVISAREN_DATABASE_URL"].startswith("postgresql+psycopg2://")
     database = urlsplit(gateway["VAGVISAREN_DATABASE_URL"])
     assert (database.hostname, database.port, database.path) == (
         "postgres", 5432, f"/{postgres['POSTGRES_DB']}")
@@ -264,6 +271,15 @@ def test_helm_values_scale_rasa_on_postgresql_and_redis() -> None:
     tracker, lock = endpoints["trackerStore"], endpoints["lockStore"]
     assert (tracker["enabled"], tracker["type"], tracker["dialect"]) == (True, "sql", "postgresql")
     assert (lock["enabled"], lock["type"]) == (True, "redis")
+    ours = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))["lock_store"]
+    assert lock["socket_timeout"] == ours["socket_timeout"]
+    # The gateway's /healthz asks the Redis that Rasa's lock store uses.
+    gateway = next(d for d in load_yaml(DEPLOY / "kubernetes" / "gateway.yaml")
+                   if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    gateway_env = {e["name"]: e.get("value") for e in gateway["env"]}
+    rasa_env = {e["name"]: e.get("value") for e in rasa["extraEnv"]}
+    assert gateway_env["VAGVISAREN_LOCK_STORE"] == lock["type"]
+    assert {k: gateway_env[k] for k in LOCK_STORE[1:]} == {k: rasa_env[k] for k in LOCK_STORE[1:]}
     assert rasa["postgresql"]["install"] is False and rasa["redis"]["install"] is False
     # Every ${…} the chart renders into endpoints.yml is in the container's environment.
     wanted = set(re.findall(r"\$\{(\w+)\}", yaml.safe_dump(endpoints)))

@@ -4,16 +4,15 @@ and a replica that fails is left at once for the next one, within the same messa
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from standin_http import JsonHandler, serve_in_thread, stop, url_of
 
 from bot.api import ratelimit, replicas
 from bot.api.app import app
@@ -34,18 +33,17 @@ class StandIn:
     @property
     def url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return url_of(self.server)
 
     def start(self, port: int = 0) -> StandIn:
         replica = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:  # noqa: N802 - /status, as Rasa's with its model
-                self._answer(b'{"model_file": "stand-in"}', 200 if replica.mode == "serve"
-                             else 500)
+                self.reply({"model_file": "stand-in"}, 200 if replica.mode == "serve" else 500)
 
             def do_POST(self) -> None:  # noqa: N802 - the REST channel's webhook
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                body = self.read_json()
                 replica.seen.append((body["sender"], body["message"]))
                 if replica.mode in ("hang", "slow"):
                     time.sleep(1.5 if replica.mode == "hang" else 1.0)
@@ -54,30 +52,17 @@ class StandIn:
                     self.connection.close()
                     return
                 if replica.mode == "error":
-                    return self._answer(b'{"error": "stand-in failure"}', 500)
-                answer = [{"recipient_id": body["sender"],
-                           "text": f"{replica.name}: {body['message']}"}]
-                self._answer(json.dumps(answer).encode(), 200)
+                    return self.reply({"error": "stand-in failure"}, 500)
+                self.reply([{"recipient_id": body["sender"],
+                             "text": f"{replica.name}: {body['message']}"}])
 
-            def _answer(self, body: bytes, status: int) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve_in_thread(Handler, port)
         return self
 
     def stop(self) -> None:
         """Gone: its port refuses connections."""
         if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+            stop(self.server)
 
     def senders(self) -> set[str]:
         return {sender for sender, _ in self.seen}

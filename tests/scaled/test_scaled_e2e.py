@@ -3,8 +3,15 @@ store) and Redis (lock store), an action server and the gateway.
 
 - Two messages of one conversation sent at once to different replicas are both processed,
   one after the other (the lock store), with nothing lost.
+- PostgreSQL restarted: a quick restart between two turns costs nothing; stopped, each turn
+  fails at once with the friendly degraded reply and /healthz says the tracker store is down
+  (503); started again, the stack is healthy and the conversation goes on with its slots,
+  nothing restarted.
+- Redis (the lock store) down: fail closed, the same way, never a turn without its lock; a
+  hung Redis fails the turn within the lock store's 2-s socket timeout; back, all is well.
 - A Rasa replica killed during a turn: that message moves to the other replica (at most it
   gets the friendly degraded reply), the next one is answered, and the slots are intact.
+  (Last: it leaves one replica dead.)
 
 Skipped with a reason when PostgreSQL or Redis is not installed, except under CI
 (`make test` installs them: the `stores` target).
@@ -113,6 +120,109 @@ def test_one_conversation_at_once_on_two_replicas_is_processed_in_turn(
                            if e["event"] == "action"]
         assert actions_between and actions_between[-1] == "action_listen", actions_between
         assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
+
+
+def _chat(stack: ScaledStack, sender: str, message: str) -> tuple[dict, float]:
+    """The gateway's answer to one message, and the seconds it took."""
+    started = time.monotonic()
+    reply = httpx.post(f"{stack.gateway_url}/api/chat", timeout=60, json={
+        "session_id": sender, "message": message, "language": "sv"})
+    assert reply.status_code == 200, reply.text
+    return reply.json(), time.monotonic() - started
+
+
+def _health(stack: ScaledStack) -> tuple[int, dict]:
+    reply = httpx.get(f"{stack.gateway_url}/healthz", timeout=10)
+    return reply.status_code, reply.json()
+
+
+def _healthy_again(stack: ScaledStack, within_s: float) -> float:
+    """Seconds until /healthz answers 200 again (fails after `within_s`)."""
+    started = time.monotonic()
+    while (health := _health(stack))[0] != 200:
+        assert time.monotonic() - started < within_s, health
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def _users(stack: ScaledStack, sender: str) -> list[str]:
+    return [e["text"] for e in _tracker(stack, sender, stack.rasa_urls[0])["events"]
+            if e["event"] == "user"]
+
+
+def test_postgresql_restarted_the_conversation_goes_on(scaled: ScaledStack) -> None:
+    assert scaled.postgres is not None
+    sender = f"scaled-pg-{uuid.uuid4().hex[:8]}"
+    assert _chat(scaled, sender, "jag gillar att skruva på mopeder")[0]["degraded"] is False
+    interests = _tracker(scaled, sender, scaled.rasa_urls[0])["slots"]["interests"]
+    assert interests
+    # Restarted between two turns: every pooled connection is dead; the next turn gets new
+    # ones (bot/rasa_ext/tracker_faults.py: as shipped, Rasa answered it as a new pupil).
+    scaled.postgres.stop()
+    scaled.postgres.start()
+    assert _chat(scaled, sender, "jag bor i Umeå")[0]["degraded"] is False
+    slots = _tracker(scaled, sender, scaled.rasa_urls[0])["slots"]
+    assert (slots["interests"], slots["location"]) == (interests, "umea")
+    scaled.postgres.stop()
+    try:
+        during, failed_s = _chat(scaled, sender, "kan jag göra ett studiebesök?")
+        # Fails closed at once: never a new conversation in place of the pupil's.
+        assert during["degraded"] is True and failed_s < 3, (during, failed_s)
+        status, health = _health(scaled)
+        assert status == 503 and (health["tracker_store"], health["database"]) == (False, False)
+        assert "tracker store does not answer" in health["problems"]
+        assert health["rasa"] is True and health["lock_store"] is True  # only PostgreSQL
+    finally:
+        scaled.postgres.start()
+    back_s = _healthy_again(scaled, within_s=20)
+    after, _ = _chat(scaled, sender, "kan jag göra ett studiebesök?")
+    assert after["degraded"] is False and after["messages"], after
+    slots = _tracker(scaled, sender, scaled.rasa_urls[0])["slots"]
+    assert (slots["interests"], slots["location"]) == (interests, "umea")
+    assert _users(scaled, sender).count("kan jag göra ett studiebesök?") == 1  # once, after
+    # Rasa logs a failed turn's traceback with its frames' locals: none holds the password.
+    for name in scaled.names:
+        assert scaled.postgres.password() not in scaled.log(name).read_text(errors="replace")
+    print(f"PostgreSQL stopped: turn failed (degraded) in {failed_s:.2f} s; started: "
+          f"/healthz 200 after {back_s:.1f} s, the conversation went on")
+
+
+def test_redis_down_fails_closed_and_recovers(scaled: ScaledStack) -> None:
+    assert scaled.redis is not None
+    sender = f"scaled-redis-{uuid.uuid4().hex[:8]}"
+    assert _chat(scaled, sender, "jag gillar att skruva på mopeder")[0]["degraded"] is False
+    interests = _tracker(scaled, sender, scaled.rasa_urls[0])["slots"]["interests"]
+    scaled.redis.stop()
+    try:
+        during, failed_s = _chat(scaled, sender, "jag bor i Umeå")
+        # No lock, no turn: never two replicas on one conversation.
+        assert during["degraded"] is True and failed_s < 3, (during, failed_s)
+        status, health = _health(scaled)
+        assert status == 503 and health["lock_store"] is False
+        assert "lock store (Redis) does not answer" in health["problems"]
+        assert health["tracker_store"] is True
+    finally:
+        scaled.redis.start()
+    back_s = _healthy_again(scaled, within_s=20)
+    after, _ = _chat(scaled, sender, "jag bor i Umeå")
+    assert after["degraded"] is False, after
+    slots = _tracker(scaled, sender, scaled.rasa_urls[0])["slots"]
+    assert (slots["interests"], slots["location"]) == (interests, "umea")
+    assert _users(scaled, sender).count("jag bor i Umeå") == 1
+    # A hung Redis (stopped, not gone): the turn fails within the lock store's socket
+    # timeout (endpoints.yml, 2 s), well inside the gateway's 8 s, and /healthz says so.
+    pid = int((scaled.redis.dir / "redis.pid").read_text(encoding="ascii"))
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        hung, hung_s = _chat(scaled, sender, "kan jag göra ett studiebesök?")
+        assert hung["degraded"] is True and hung_s < 6, (hung, hung_s)
+        status, health = _health(scaled)
+        assert status == 503 and health["lock_store"] is False
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert _chat(scaled, sender, "kan jag göra ett studiebesök?")[0]["degraded"] is False
+    print(f"Redis stopped: turn failed (degraded) in {failed_s:.2f} s; started: /healthz 200 "
+          f"after {back_s:.1f} s; Redis hung: turn failed in {hung_s:.1f} s")
 
 
 def test_a_replica_killed_during_a_turn_loses_nothing(scaled: ScaledStack) -> None:

@@ -1,20 +1,24 @@
 """The scaled stack's wiring, without Rasa: each replica on its own port with its own action
-server, Rasa on PostgreSQL and Redis through endpoints.yml's variables, and the supervisor
-watching and restarting each replica alone (stand-in processes on real ports)."""
+server, Rasa on PostgreSQL and Redis through endpoints.yml's variables, the supervisor
+watching and restarting each replica alone (stand-in processes on real ports), and a killed
+PostgreSQL or Redis started again."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.api.health import supervision_report
-from bot.local_services import ENDPOINT_DEFAULTS
+from bot.local_services import ENDPOINT_DEFAULTS, Postgres, Redis
 from bot.scaled import ScaledStack
 from bot.settings import ROOT
 from bot.stack import Ports, Stack
@@ -41,6 +45,12 @@ def test_each_replica_has_its_port_and_rasa_its_action_server(tmp_path: Path) ->
     gateway = stack.env("gateway")
     assert gateway["VAGVISAREN_RASA_URLS"].split(",") == stack.rasa_urls
     assert gateway["VAGVISAREN_TRACKER_URL"].startswith("postgresql+psycopg2://vagvisaren:")
+    # /healthz asks every action server, and the Redis of Rasa's lock store.
+    assert stack.redis is not None
+    assert gateway["VAGVISAREN_ACTION_SERVER_URLS"].split(",") == \
+        [stack.base_url("actions-1"), stack.base_url("actions-2")]
+    assert (gateway["VAGVISAREN_LOCK_STORE"], gateway["VAGVISAREN_REDIS_PORT"]) == \
+        ("redis", str(stack.redis.port))
     assert "VAGVISAREN_RASA_TOKEN" not in stack.env("actions-2")  # actions never get it
 
 
@@ -108,3 +118,39 @@ def test_the_supervisor_restarts_one_replica_alone(tmp_path: Path) -> None:
         assert next(s for s in report.services if s.name == "rasa-2").restarts == 1
     finally:
         supervisor.close()
+
+
+@pytest.mark.skipif((not Postgres.installed() or not Redis.installed())
+                    and os.environ.get("CI") != "true",
+                    reason="postgresql or redis-server not installed (`make stores`)")
+def test_a_store_whose_process_died_is_started_again() -> None:
+    """`make run-scaled` watches PostgreSQL and Redis beside the supervisor: killed, each is
+    started again within a few rounds; a hung one (SIGSTOP) is left alone (/healthz tells)."""
+    # Not under pytest's tmp_path (0700): PostgreSQL runs as `postgres` when we are root.
+    var_dir = Path(tempfile.mkdtemp(prefix="vagvisaren-stores-"))
+    var_dir.chmod(0o755)
+    stack = ScaledStack.on_free_ports(var_dir, rasa=1, actions=1)
+    assert stack.postgres is not None and stack.redis is not None
+    try:
+        stack.start_stores()
+        watcher = stack.watch_stores(interval_s=0.2)
+        os.kill(int((stack.postgres.data_dir / "postmaster.pid").read_text().split()[0]),
+                signal.SIGKILL)
+        os.kill(int((stack.redis.dir / "redis.pid").read_text()), signal.SIGKILL)
+        killed = time.monotonic()
+        while not (stack.postgres.running() and stack.redis.ping()):
+            assert time.monotonic() - killed < 30, "not started again"
+            time.sleep(0.2)
+        print(f"PostgreSQL and Redis killed: running again after {time.monotonic() - killed:.1f} s")
+        hung = int((stack.redis.dir / "redis.pid").read_text())
+        os.kill(hung, signal.SIGSTOP)
+        try:
+            time.sleep(1.0)  # five rounds
+            assert int((stack.redis.dir / "redis.pid").read_text()) == hung
+        finally:
+            os.kill(hung, signal.SIGCONT)
+    finally:
+        stack.stop_stores()
+        shutil.rmtree(var_dir, ignore_errors=True)
+    watcher.join(timeout=2)
+    assert not watcher.is_alive()  # stop_stores ends the watch: nothing starts them again

@@ -9,29 +9,20 @@ from __future__ import annotations
 
 import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests/
+from standin_http import JsonHandler  # noqa: E402
 
 
-class Alive(BaseHTTPRequestHandler):
+class Alive(JsonHandler):
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        body = b'{"status": "ok"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply({"status": "ok"})
 
     def do_POST(self) -> None:  # noqa: N802 - the action server's readiness probe
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b'{"events": [], "responses": [{"custom": {"ready": true}}]}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        pass
+        self.read_json()
+        self.reply({"events": [], "responses": [{"custom": {"ready": True}}]})
 
 
 def main() -> None:
