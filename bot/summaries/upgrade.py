@@ -28,6 +28,7 @@ tracker store only, and what it saves reaches no summary.
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +43,7 @@ BACKFILL = "backfill"
 CURSOR = "broker"
 # Copies take ids at and below 0 (tracker ids fit in 32 bits, as the broker's id column).
 OFFSET = 2**31 - 1
+log = logging.getLogger("vagvisaren.summaries")
 
 
 class Conflict(Exception):
@@ -92,6 +94,20 @@ def _copy(broker_url: str, rows: list[Any]) -> list[tuple[int, str, dict[str, An
     return copies
 
 
+def _tracker_readable(url: str, upgrading: bool) -> bool:
+    """Whether to copy from the tracker store. A table that is not Rasa 3.6.21's stops an
+    upgrade (TrackerSchemaError); without summaries of the old release (a fresh installation)
+    there is nothing to carry over, and the summaries start from the broker alone."""
+    try:
+        return rasa_tracker.tracker_ready(url)
+    except rasa_tracker.TrackerSchemaError:
+        if upgrading:
+            raise
+        log.warning("Not copying Rasa's tracker store into the event broker: its table is not "
+                    "Rasa 3.6.21's; the summaries start from the event broker")
+        return False
+
+
 def step(current: storage.Session, broker_url: str, tracker_url: str, batch: int,
          fold: Callable[[storage.Session, list[tuple[str, dict[str, Any]]]], int]) -> int:
     """One batch of the copy, in the caller's app-database transaction; the number of events
@@ -101,7 +117,7 @@ def step(current: storage.Session, broker_url: str, tracker_url: str, batch: int
     folded_to = legacy.last_event_id if legacy else 0
     copied_to = progress.last_event_id if progress else 0
     rows = (rasa_tracker.rows_after(tracker_url, copied_to, batch)
-            if rasa_tracker.tracker_ready(tracker_url) else [])
+            if _tracker_readable(tracker_url, legacy is not None) else [])
     if not rows:
         _finish(current)
         return 0

@@ -19,6 +19,7 @@ from bot.storage import migrate
 from bot.storage.db import new_engine
 from bot.summaries import get_summary, refresh, transcript
 from bot.summaries.fold import fold
+from bot.summaries.rasa_tracker import TrackerSchemaError
 from bot.summaries.upgrade import OFFSET
 
 DAY = 86400.0
@@ -135,3 +136,20 @@ def test_the_copy_goes_in_batches_and_survives_an_interruption(var_dir: Path,
     with sqlite3.connect(var_dir / "events.db") as db:
         assert db.execute("SELECT COUNT(*) FROM events WHERE sender_id IS NOT NULL"
                           ).fetchone()[0] == before.tracker_count()
+
+
+def test_a_tracker_store_of_another_schema_stops_an_upgrade_not_a_fresh_start(
+        var_dir: Path) -> None:
+    tracker = Tracker(var_dir / "tracker.db")
+    conversation(tracker, "c1", time.time() - 60)
+    tracker.flush()
+    with sqlite3.connect(tracker.path) as db:
+        db.execute("ALTER TABLE events ADD COLUMN model_id VARCHAR(255)")
+    with storage.session() as current:  # an old release's summaries: the copy must refuse
+        current.add(storage.SummaryCursor(name="tracker", last_event_id=0))
+    with pytest.raises(TrackerSchemaError):
+        refresh()
+    with storage.session() as current:
+        current.execute(storage.SummaryCursor.__table__.delete())
+    assert refresh() == tracker.broker_count()  # a fresh installation: the broker alone
+    assert get_summary("c1") is not None
