@@ -19,8 +19,9 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # `rasa data validate` / `rasa test` read endpoints.yml, whose values come from the environment
-# (Rasa refuses a missing one): SQLite and the in-memory lock store, as in
-# bot/local_services.py ENDPOINT_DEFAULTS. bot/stack.py and bot/scaled.py set their own.
+# (Rasa refuses a missing one): SQLite (tracker store and event broker) and the in-memory
+# lock store, as in bot/local_services.py ENDPOINT_DEFAULTS. bot/stack.py and bot/scaled.py set
+# their own.
 export VAGVISAREN_ACTION_URL ?= http://127.0.0.1:5055/webhook
 export VAGVISAREN_TRACKER_DIALECT ?= sqlite
 export VAGVISAREN_TRACKER_HOST ?=
@@ -28,6 +29,12 @@ export VAGVISAREN_TRACKER_PORT ?= 0
 export VAGVISAREN_TRACKER_DB ?= $(CURDIR)/var/tracker.db
 export VAGVISAREN_TRACKER_USER ?=
 export VAGVISAREN_TRACKER_PASSWORD ?=
+export VAGVISAREN_BROKER_DIALECT ?= sqlite
+export VAGVISAREN_BROKER_HOST ?=
+export VAGVISAREN_BROKER_PORT ?= 0
+export VAGVISAREN_BROKER_DB ?= $(CURDIR)/var/events.db
+export VAGVISAREN_BROKER_USER ?=
+export VAGVISAREN_BROKER_PASSWORD ?=
 export VAGVISAREN_LOCK_STORE ?= in_memory
 export VAGVISAREN_REDIS_HOST ?= 127.0.0.1
 export VAGVISAREN_REDIS_PORT ?= 6379

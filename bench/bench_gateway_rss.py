@@ -5,10 +5,11 @@ and whether torch is in the process -> docs/benchmarks.md.
 
 Starts the gateway (uvicorn bot.api.app:app) of the code under --root (default: this
 checkout) on a free loopback port, with a private var/ dir holding a registered school, a
-counsellor and N synthetic conversations in Rasa's tracker schema; logs in and reads the
-conversation list, the stats and the CSV export (each folds the tracker events into summaries,
-which match the pupils' interests); then reads VmRSS/VmHWM from /proc and looks for torch in
-the process's memory map. `--root` on an older checkout gives the figure before a change.
+counsellor and N synthetic conversations in Rasa's tracker store and SQL event broker; logs
+in and reads the conversation list, the stats and the CSV export (each folds the broker's
+events into summaries, which match the pupils' interests); then reads VmRSS/VmHWM from /proc
+and looks for torch in the process's memory map. `--root` on an older checkout gives the
+figure before a change.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import httpx
 import typer
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "counsellor"))  # the synthetic tracker events
+sys.path.insert(0, str(ROOT / "tests" / "counsellor"))  # the synthetic Rasa events
 
 from counsellor_events import Tracker, conversation  # noqa: E402
 
@@ -68,7 +69,8 @@ def measure(root: Path, conversations: int, python: Path) -> dict[str, object]:
         if (ROOT / "var" / cached).exists():
             shutil.copytree(ROOT / "var" / cached, var / cached)
     env = {**os.environ, "VAGVISAREN_VAR_DIR": str(var),
-           "VAGVISAREN_TRACKER_DB": str(var / "tracker.db"), "HF_HUB_OFFLINE": "1",
+           "VAGVISAREN_TRACKER_DB": str(var / "tracker.db"),
+           "VAGVISAREN_BROKER_DB": str(var / "events.db"), "HF_HUB_OFFLINE": "1",
            "VAGVISAREN_PURGE_INTERVAL_HOURS": "0", "PYTHONPATH": str(root)}
     tracker = Tracker(var / "tracker.db")
     start = time.time() - 3600

@@ -1,7 +1,8 @@
 """PostgreSQL and Redis as local processes for the scaled stack, their data under var/.
 
 `make run-scaled` (bot/scaled.py) starts them before Rasa: PostgreSQL holds Rasa's SQL tracker
-store (and the summaries read it), Redis holds Rasa's lock store. Both listen on 127.0.0.1
+store and, in a second database, its SQL event broker (which the summaries read); Redis holds
+Rasa's lock store. Both listen on 127.0.0.1
 only, on ports of their own (not 5432/6379, so that a system-wide server is no obstacle).
 
 - PostgreSQL: `initdb` once into var/postgres (superuser `vagvisaren`, a random password kept
@@ -31,6 +32,9 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_OS_USER = "postgres"  # Debian's package makes it; used only when we are root
 PG_USER = "vagvisaren"
 PG_DB = "vagvisaren"
+# Rasa's SQL event broker, which the summaries read: a database of its own, since its table is
+# called `events` like the tracker store's. Rasa makes the table, not the database: start() does.
+PG_EVENTS_DB = "vagvisaren_events"
 
 # endpoints.yml reads these (Rasa refuses a missing variable): SQLite and the in-memory lock
 # store unless they are set. SQLite takes no host, user or port; "0" is SQLAlchemy's "none".
@@ -40,6 +44,11 @@ ENDPOINT_DEFAULTS = {
     "VAGVISAREN_TRACKER_PORT": "0",
     "VAGVISAREN_TRACKER_USER": "",
     "VAGVISAREN_TRACKER_PASSWORD": "",
+    "VAGVISAREN_BROKER_DIALECT": "sqlite",
+    "VAGVISAREN_BROKER_HOST": "",
+    "VAGVISAREN_BROKER_PORT": "0",
+    "VAGVISAREN_BROKER_USER": "",
+    "VAGVISAREN_BROKER_PASSWORD": "",
     "VAGVISAREN_LOCK_STORE": "in_memory",
     "VAGVISAREN_REDIS_HOST": "127.0.0.1",
     "VAGVISAREN_REDIS_PORT": "6379",
@@ -100,17 +109,22 @@ class Postgres:
                 out.write(secrets.token_urlsafe(24) + "\n")
         return self.password_file.read_text(encoding="ascii").strip()
 
-    def url(self, driver: str = "postgresql") -> str:
-        """The SQLAlchemy URL of the database (driver `postgresql+psycopg2` and the like)."""
-        return f"{driver}://{PG_USER}:{self.password()}@127.0.0.1:{self.port}/{PG_DB}"
+    def url(self, driver: str = "postgresql", database: str = PG_DB) -> str:
+        """The SQLAlchemy URL of a database (driver `postgresql+psycopg2` and the like)."""
+        return f"{driver}://{PG_USER}:{self.password()}@127.0.0.1:{self.port}/{database}"
 
     def endpoint_env(self) -> dict[str, str]:
-        """endpoints.yml's tracker-store variables, for Rasa on this database."""
-        return {"VAGVISAREN_TRACKER_DIALECT": "postgresql",
-                "VAGVISAREN_TRACKER_HOST": "127.0.0.1",
-                "VAGVISAREN_TRACKER_PORT": str(self.port), "VAGVISAREN_TRACKER_DB": PG_DB,
-                "VAGVISAREN_TRACKER_USER": PG_USER,
-                "VAGVISAREN_TRACKER_PASSWORD": self.password()}
+        """endpoints.yml's tracker-store and event-broker variables, for Rasa on this
+        cluster: the tracker store in `vagvisaren`, the broker in `vagvisaren_events`."""
+        env = {}
+        for prefix, database in (("TRACKER", PG_DB), ("BROKER", PG_EVENTS_DB)):
+            env.update({f"VAGVISAREN_{prefix}_DIALECT": "postgresql",
+                        f"VAGVISAREN_{prefix}_HOST": "127.0.0.1",
+                        f"VAGVISAREN_{prefix}_PORT": str(self.port),
+                        f"VAGVISAREN_{prefix}_DB": database,
+                        f"VAGVISAREN_{prefix}_USER": PG_USER,
+                        f"VAGVISAREN_{prefix}_PASSWORD": self.password()})
+        return env
 
     def _as_owner(self, *command: str | Path) -> list[str]:
         """The command, run as the unprivileged `postgres` user when we are root."""
@@ -144,7 +158,7 @@ class Postgres:
         return done.returncode == 0
 
     def start(self, timeout_s: float = 60.0) -> None:
-        """initdb when there is no cluster yet, start it, and make the database if missing."""
+        """initdb when there is no cluster yet, start it, and make the two databases if missing."""
         if not self.installed(self.bin_dir):
             raise LocalServiceError(f"PostgreSQL is not installed (no {self.bin_dir}/pg_ctl): "
                                     "`make run-scaled` installs Debian's postgresql")
@@ -163,8 +177,10 @@ class Postgres:
                       "-D", self.data_dir, "-l", self.log, "-o", options)
         _wait_port(self.port, timeout_s, "PostgreSQL", self.log)
         self._psql(f"ALTER ROLE {PG_USER} PASSWORD '{self.password()}'")
-        if self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'").strip() != "1":
-            self._psql(f"CREATE DATABASE {PG_DB}")
+        for database in (PG_DB, PG_EVENTS_DB):
+            if self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}'").strip() \
+                    != "1":
+                self._psql(f"CREATE DATABASE {database}")
 
     def _psql(self, statement: str) -> str:
         """One statement over the trusted Unix socket, as the cluster's own user. It goes in on

@@ -6,9 +6,12 @@ scaling components, PostgreSQL and Redis run locally, and the gateway in front.
   so any replica can answer any message and two never work on one conversation at once.
 - Rasa replica i calls action server i mod M (Rasa takes one action-server URL; behind a
   balancer, as in deploy/, they would all call the same one).
-- The gateway spreads conversations over the Rasa replicas (VAGVISAREN_RASA_URLS; see
-  bot/api/replicas.py) and reads the summaries' events from PostgreSQL
+- Every replica publishes its events to Rasa's SQL event broker, a second PostgreSQL
+  database (VAGVISAREN_BROKER_*), from which the gateway builds the summaries
+  (VAGVISAREN_BROKER_URL); the retention purge also deletes from the tracker store
   (VAGVISAREN_TRACKER_URL).
+- The gateway spreads conversations over the Rasa replicas (VAGVISAREN_RASA_URLS; see
+  bot/api/replicas.py).
 - Each process is supervised as in `make run` (bot/supervisor.py): one that fails is restarted
   alone. PostgreSQL and Redis are started first and stopped last (bot/local_services.py); one
   whose process is gone is started again within the supervisor's interval (`watch_stores`).
@@ -28,7 +31,7 @@ from pathlib import Path
 
 import typer
 
-from bot.local_services import LocalServiceError, Postgres, Redis
+from bot.local_services import PG_EVENTS_DB, LocalServiceError, Postgres, Redis
 from bot.serving import serve
 from bot.settings import get_settings
 from bot.stack import Ports, Stack, free_port, kind
@@ -109,6 +112,8 @@ class ScaledStack(Stack):
         assert self.postgres is not None and self.redis is not None
         return {**self.postgres.endpoint_env(), **self.redis.endpoint_env(),
                 "VAGVISAREN_TRACKER_URL": self.postgres.url("postgresql+psycopg2"),
+                # the summaries read Rasa's SQL event broker, in its own database
+                "VAGVISAREN_BROKER_URL": self.postgres.url("postgresql+psycopg2", PG_EVENTS_DB),
                 # the app's own tables and the shared rate limits (bot/storage, ratelimit)
                 "VAGVISAREN_DATABASE_URL": self.postgres.url("postgresql+psycopg2"),
                 "VAGVISAREN_REDIS_URL": f"redis://127.0.0.1:{self.redis.port}/0"}
@@ -230,8 +235,9 @@ def run(
           f"\nVägvisaren (scaled) is running.\n  Open the chat:   {stack.gateway_url}/\n"
           f"  Rasa replicas:   {', '.join(stack.rasa_urls)}\n"
           f"  Action servers:  {', '.join(stack.action_urls)}\n"
-          f"  Tracker store:   PostgreSQL 127.0.0.1:{postgres_port}  Lock store: Redis "
-          f"127.0.0.1:{redis_port}\n  Health:          {stack.gateway_url}/healthz\n"
+          f"  Tracker store, event broker: PostgreSQL 127.0.0.1:{postgres_port}\n"
+          f"  Lock store:      Redis 127.0.0.1:{redis_port}\n"
+          f"  Health:          {stack.gateway_url}/healthz\n"
           f"  Logs:            {var}/*.log\nPress Ctrl-C to stop.",
           cleanup=stack.stop_stores)
 

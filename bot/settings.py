@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     # (the stack sets VAGVISAREN_TRACKER_DB), or else var_dir/tracker.db.
     tracker_url: str | None = None
     tracker_db: Path | None = None
+    # Rasa's SQL event broker (endpoints.yml `event_broker`), which the summaries and the
+    # transcripts read: a SQLAlchemy URL, or else a SQLite path (the stack sets
+    # VAGVISAREN_BROKER_DB), or else var_dir/events.db. Its own database: the broker's table is
+    # called `events` too.
+    broker_url: str | None = None
+    broker_db: Path | None = None
     # The app's own tables (bot/storage): a SQLAlchemy URL such as
     # postgresql+psycopg2://user:password@host/vagvisaren; unset, SQLite in var_dir/app.db.
     database_url: str | None = None
@@ -85,6 +91,12 @@ class Settings(BaseSettings):
         if self.tracker_url:
             return self.tracker_url
         return f"sqlite:///{self.tracker_db or self.var_dir / 'tracker.db'}"
+
+    def event_broker_url(self) -> str:
+        """Where Rasa's SQL event broker writes its `events` table, as a SQLAlchemy URL."""
+        if self.broker_url:
+            return self.broker_url
+        return f"sqlite:///{self.broker_db or self.var_dir / 'events.db'}"
 
     def app_db_url(self) -> str:
         """The application's own database (sign-ups, handovers, counsellor data), as a

@@ -92,6 +92,11 @@ class Stack:
     def tracker_db(self) -> Path:
         return self.var_dir / "tracker.db"
 
+    @property
+    def broker_db(self) -> Path:
+        """Rasa's SQL event broker (SQLite), which the summaries read."""
+        return self.var_dir / "events.db"
+
     def env(self, name: str | None = None) -> dict[str, str]:
         """The services' environment; the Rasa token goes to Rasa and the gateway only."""
         env = {**ENDPOINT_DEFAULTS, **os.environ}  # SQLite, in-memory locks unless set
@@ -99,6 +104,7 @@ class Stack:
             {
                 "VAGVISAREN_ACTION_URL": f"{self.action_url}/webhook",
                 "VAGVISAREN_TRACKER_DB": str(self.tracker_db),
+                "VAGVISAREN_BROKER_DB": str(self.broker_db),
                 "VAGVISAREN_RASA_URL": self.rasa_url,
                 "VAGVISAREN_ACTION_SERVER_URL": self.action_url,
                 TOKEN_ENV: self.token,

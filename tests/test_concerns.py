@@ -5,7 +5,6 @@ facts from the knowledge base for the user's country, on real trackers with Coll
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import Any
 
@@ -344,8 +343,8 @@ def test_the_counsellor_summary_names_the_worries_raised_never_the_words() -> No
     for text, intent in [("tänk om jag väljer fel, jag heter Lisa Berg", "worry_choice"),
                          ("vad tjänar en svetsare", "ask_pay"),
                          ("tänk om jag väljer fel igen", "worry_choice")]:
-        apply(state, "user", 1_764_500_000.0, intent, None,
-              json.dumps({"text": text, "parse_data": {"intent": {"name": intent}}}))
+        apply(state, {"event": "user", "timestamp": 1_764_500_000.0, "text": text,
+                      "parse_data": {"intent": {"name": intent}}})
     summary = state.summary()
     assert summary.concerns == ["worry_choice", "ask_pay"]
     text = readable(summary, "sv")

@@ -118,7 +118,8 @@ def list_counsellors() -> None:
 
 @cli.command()
 def refresh() -> None:
-    """Fold new tracker events into the summaries (the API also does this on each request)."""
+    """Fold Rasa's new events (event broker) into the summaries (the API also does this on
+    each request)."""
     from bot.summaries import refresh as run_refresh
 
     typer.echo(f"{run_refresh()} new events processed.")
@@ -136,7 +137,8 @@ def purge(
     report = run_purge(days)
     typer.echo(
         f"Purged older than {days} days: {report.conversations} conversations "
-        f"({report.events} tracker events, {report.summaries} summaries), "
+        f"({report.events} events from the event broker, {report.tracker_events} from the "
+        f"tracker store, {report.summaries} summaries), "
         f"{report.signups} sign-ups, {report.handovers} handovers, "
         f"{report.audit_entries} audit entries. Anonymous weekly counts kept."
     )
@@ -152,7 +154,8 @@ def forget(conversation_id: str = typer.Argument(..., help="The conversation id 
     if not report.conversations:
         typer.echo(f"No data for conversation {conversation_id}.", err=True)
         raise typer.Exit(1)
-    typer.echo(f"Erased conversation {conversation_id}: {report.events} tracker events, "
+    typer.echo(f"Erased conversation {conversation_id}: {report.events} events from the event "
+               f"broker, {report.tracker_events} from the tracker store, "
                f"{report.summaries} summary, {report.signups} sign-ups, "
                f"{report.handovers} handovers.")
 

@@ -122,7 +122,7 @@ class AuditEntry(Base):
 
 
 class ConversationSummary(Base):
-    """One conversation, summarised from the tracker events seen so far.
+    """One conversation, summarised from the Rasa events seen so far (its event broker).
 
     Filterable columns are real columns; `data` is the full structured summary (JSON) and
     `state` the builder's running state, so new events update it without a rescan.
@@ -143,12 +143,15 @@ class ConversationSummary(Base):
 
 
 class SummaryCursor(Base):
-    """The last tracker `events.id` folded into the summaries."""
+    """How far the summaries were folded (bot/summaries/store.py): `broker` over the event
+    broker's ids (a watermark, and in `pending` the intervals folded above it); `tracker` and
+    `backfill`, over the tracker store's ids, only until the upgrade's copy is done."""
 
     __tablename__ = "summary_cursor"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[str | None] = mapped_column(Text)
 
 
 class AggregateCount(Base):

@@ -1,4 +1,4 @@
-"""Conversation summaries for counsellors, built incrementally from Rasa's tracker store."""
+"""Conversation summaries for counsellors, built incrementally from Rasa's SQL event broker."""
 
 from bot.summaries.state import Summary
 from bot.summaries.store import TranscriptLine, get_summary, refresh, transcript, week_of

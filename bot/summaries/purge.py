@@ -1,7 +1,12 @@
 """Retention: after N days transcripts, summaries, sign-ups and handovers go; counts stay.
 
 What stays is anonymous: per school, ISO week, and field or language, a number. No
-conversation id, no text. Deleted rows are overwritten (SQLite secure_delete).
+conversation id, no text. A conversation goes from the app database (its summary, sign-ups,
+handovers), from Rasa's event broker (our own database: bot/summaries/broker.py) and from
+Rasa's tracker store (bot/summaries/rasa_tracker.py, the one module that touches its private
+table, since Rasa 3.6 has no way to delete a conversation). The tracker store goes last: if it
+refuses (not Rasa 3.6.21's table), everything else is gone already and the error is raised.
+Deleted rows are overwritten (SQLite secure_delete).
 """
 
 from __future__ import annotations
@@ -11,20 +16,20 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 
 from bot import storage
 from bot.settings import get_settings
+from bot.summaries import broker, rasa_tracker
 from bot.summaries.state import Summary
-from bot.summaries.store import refresh, tracker_engine, tracker_ready, tracker_url, week_of
-
-CHUNK = 500
+from bot.summaries.store import refresh, week_of
 
 
 @dataclass
 class PurgeReport:
     conversations: int = 0
-    events: int = 0
+    events: int = 0  # rows of the event broker
+    tracker_events: int = 0  # rows of Rasa's tracker store
     summaries: int = 0
     signups: int = 0
     handovers: int = 0
@@ -51,41 +56,31 @@ def _add_aggregates(current: storage.Session, counts: Counter) -> None:
             row.count += count
 
 
-def _old_senders(events_url: str, cutoff: float) -> list[str]:
-    if not tracker_ready(events_url):
-        return []
-    with tracker_engine(events_url).connect() as tracker:
-        return list(tracker.execute(
-            text("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :c"),
-            {"c": cutoff}).scalars())
-
-
-def _delete_events(events_url: str, senders: list[str]) -> int:
-    deleted = 0
-    with tracker_engine(events_url).begin() as tracker:
-        if events_url.startswith("sqlite"):
-            tracker.execute(text("PRAGMA secure_delete=ON"))
-        for start in range(0, len(senders), CHUNK):
-            chunk = senders[start:start + CHUNK]
-            marks = ", ".join(f":s{i}" for i in range(len(chunk)))
-            deleted += tracker.execute(
-                text(f"DELETE FROM events WHERE sender_id IN ({marks})"),  # noqa: S608
-                {f"s{i}": sender for i, sender in enumerate(chunk)}).rowcount
-    return deleted
+def _delete_conversations(report: PurgeReport, senders: list[str], events_url: str | None,
+                          tracker_url: str | None) -> None:
+    """From the event broker, then from the tracker store (which may refuse: raised last)."""
+    report.events = broker.delete_conversations(broker.broker_url(events_url), senders)
+    report.tracker_events = rasa_tracker.delete_conversations(
+        rasa_tracker.tracker_url(tracker_url), senders)
 
 
 def purge(days: int | None = None, now: float | None = None, events_url: str | None = None,
-          app_url: str | None = None) -> PurgeReport:
-    """Delete everything older than `days` (default: settings.retention_days)."""
+          app_url: str | None = None, tracker_url: str | None = None) -> PurgeReport:
+    """Delete everything older than `days` (default: settings.retention_days).
+    `events_url`: the event broker's database, `tracker_url`: the tracker store's (defaults:
+    the settings)."""
     settings = get_settings()
     days = settings.retention_days if days is None else days
     now = time.time() if now is None else now
     cutoff = now - days * 86400
     cutoff_dt = dt.datetime.fromtimestamp(cutoff, dt.UTC)
-    events_url = tracker_url(events_url)
-    refresh(events_url, app_url)  # fold the last events in before counting
+    refresh(events_url, app_url, tracker=tracker_url)  # fold the last events in first
     report = PurgeReport()
-    senders = _old_senders(events_url, cutoff)
+    refused: rasa_tracker.TrackerSchemaError | None = None
+    try:  # a conversation that only the tracker store still holds goes too
+        senders = rasa_tracker.old_senders(rasa_tracker.tracker_url(tracker_url), cutoff)
+    except rasa_tracker.TrackerSchemaError as err:
+        senders, refused = [], err
     with storage.session(app_url) as current:
         old = set(senders) | set(current.scalars(select(
             storage.ConversationSummary.conversation_id).where(
@@ -109,16 +104,20 @@ def purge(days: int | None = None, now: float | None = None, events_url: str | N
         current.execute(delete(storage.CounsellorSession).where(
             storage.CounsellorSession.expires_at < now))
         report.conversations = len(old)
-    if senders:
-        report.events = _delete_events(events_url, senders)
+    try:
+        _delete_conversations(report, sorted(old), events_url, tracker_url)
+    except rasa_tracker.TrackerSchemaError as err:
+        refused = err
+    if refused is not None:
+        raise refused
     return report
 
 
 def forget(conversation_id: str, events_url: str | None = None,
-           app_url: str | None = None) -> PurgeReport:
+           app_url: str | None = None, tracker_url: str | None = None) -> PurgeReport:
     """Erase one conversation now (a pupil's or parent's request for erasure, GDPR Art. 17):
-    its tracker events, summary, sign-ups and handovers. No count is kept for it."""
-    events_url = tracker_url(events_url)
+    its events in the event broker and the tracker store, summary, sign-ups and handovers.
+    No count is kept for it."""
     report = PurgeReport()
     with storage.session(app_url) as current:
         report.summaries = storage.affected(current.execute(
@@ -128,8 +127,7 @@ def forget(conversation_id: str, events_url: str | None = None,
             storage.SignupRequest.conversation_id == conversation_id)))
         report.handovers = storage.affected(current.execute(delete(storage.HandoverRequest).where(
             storage.HandoverRequest.conversation_id == conversation_id)))
-    if tracker_ready(events_url):
-        report.events = _delete_events(events_url, [conversation_id])
-    report.conversations = int(bool(report.events or report.summaries or report.signups
-                                    or report.handovers))
+    _delete_conversations(report, [conversation_id], events_url, tracker_url)
+    report.conversations = int(bool(report.events or report.tracker_events or report.summaries
+                                    or report.signups or report.handovers))
     return report

@@ -37,7 +37,8 @@ class RetentionJob:
     retry_s: float = 3600.0
     clock: Callable[[], float] = time.time
     app_url: str | None = None
-    events_url: str | None = None
+    events_url: str | None = None  # the event broker's database
+    tracker_url: str | None = None
     purge: Callable[..., PurgeReport] = field(default=purge)
 
     def due(self, row: storage.JobRun, now: float) -> bool:
@@ -71,16 +72,18 @@ class RetentionJob:
         now = self.clock()
         if not self._claim(now):
             return None
-        report = self.purge(now=now, events_url=self.events_url, app_url=self.app_url)
+        report = self.purge(now=now, events_url=self.events_url, app_url=self.app_url,
+                            tracker_url=self.tracker_url)
         with storage.session(self.app_url) as current:
             row = current.get(storage.JobRun, JOB)
             if row is None:  # _claim made it; only a concurrent `forget` of the table could not
                 raise RuntimeError(f"job row {JOB!r} vanished during the purge")
             row.finished_at = now
             row.report = json.dumps(dataclasses.asdict(report))
-        log.info("Retention purge removed %d conversations (%d tracker events, %d summaries), "
-                 "%d sign-ups, %d handovers, %d audit entries; anonymous counts kept",
-                 report.conversations, report.events, report.summaries, report.signups,
+        log.info("Retention purge removed %d conversations (%d events from the event broker, "
+                 "%d from the tracker store, %d summaries), %d sign-ups, %d handovers, "
+                 "%d audit entries; anonymous counts kept", report.conversations, report.events,
+                 report.tracker_events, report.summaries, report.signups,
                  report.handovers, report.audit_entries)
         return report
 

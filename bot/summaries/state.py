@@ -1,8 +1,8 @@
-"""Folding Rasa tracker events into one conversation's summary, one event at a time.
+"""Folding Rasa events into one conversation's summary, one event at a time.
 
 The running state is saved with the summary, so new events extend it without a rescan.
-Events are rows of Rasa's SQLTrackerStore `events` table (id, sender_id, type_name,
-timestamp, intent_name, action_name, data JSON).
+Events are the dicts Rasa publishes to its event broker (`Event.as_dict()`), read from the SQL
+event broker's table (bot/summaries/broker.py).
 """
 
 from __future__ import annotations
@@ -122,10 +122,10 @@ def _slot(state: State, name: str | None, value: Any) -> None:
         state.visit_id_slot = value if isinstance(value, str) else None
 
 
-def _user(state: State, data: dict[str, Any], intent: str | None) -> None:
+def _user(state: State, data: dict[str, Any]) -> None:
     state.user_turns += 1
     text = str(data.get("text") or "")
-    intent = intent or ((data.get("parse_data") or {}).get("intent") or {}).get("name")
+    intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name")
     state.pending_fallback = intent == "nlu_fallback"
     if state.pending_fallback:
         state.fallback_count += 1
@@ -174,26 +174,22 @@ def _action(state: State, name: str | None) -> None:
         state.pending_signup = state.visit_id_slot
 
 
-def apply(state: State, type_name: str, timestamp: float | None, intent: str | None,
-          action: str | None, raw: str | None) -> None:
-    """Fold one tracker event into the state."""
-    if timestamp:
+def apply(state: State, event: dict[str, Any]) -> None:
+    """Fold one Rasa event (its dict: `event`, `timestamp`, `text`, `parse_data`, `name`,
+    `value`, ...) into the state."""
+    type_name = event.get("event")
+    timestamp = event.get("timestamp")
+    if isinstance(timestamp, int | float) and timestamp:
         state.started_at = min(state.started_at or timestamp, timestamp)
         state.ended_at = max(state.ended_at, timestamp)
-    try:
-        data = json.loads(raw or "{}")
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
     if type_name == "user":
-        _user(state, data, intent)
+        _user(state, event)
     elif type_name == "bot":
-        _bot(state, data)
+        _bot(state, event)
     elif type_name == "slot":
-        _slot(state, data.get("name"), data.get("value"))
+        _slot(state, event.get("name"), event.get("value"))
     elif type_name == "action":
-        _action(state, action or data.get("name"))
+        _action(state, event.get("name"))
     elif type_name == "restart":
         state.visit_id_slot = state.pending_signup = None
 

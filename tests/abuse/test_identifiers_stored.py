@@ -1,7 +1,7 @@
 """No raw identifier is stored. Valid identifiers in all three countries' formats go through
-the gateway; then the tracker store, the app database (summaries refreshed as the counsellor
-view does) and the services' logs are searched for them, byte for byte and without
-separators."""
+the gateway; then the tracker store, Rasa's event broker (which the summaries read), the app
+database (summaries refreshed as the counsellor view does) and the services' logs are searched
+for them, byte for byte and without separators."""
 
 from __future__ import annotations
 
@@ -102,11 +102,19 @@ def _values(path: Path) -> Iterator[str]:
                         yield from _cell(value)
 
 
+def _refresh(stack: Stack) -> None:
+    """Fold the broker's new rows into the stack's summaries, as the counsellor view does."""
+    refresh(f"sqlite:///{stack.broker_db}", f"sqlite:///{stack.var_dir / 'app.db'}",
+            tracker=f"sqlite:///{stack.tracker_db}")
+
+
 def _stored(stack: Stack) -> list[str]:
-    """What the stack keeps: tracker store, app database (summaries refreshed) and logs."""
+    """What the stack keeps: tracker store, event broker, app database (summaries refreshed)
+    and logs."""
     app_db = stack.var_dir / "app.db"
-    refresh(f"sqlite:///{stack.tracker_db}", f"sqlite:///{app_db}")
-    texts = list(_values(stack.tracker_db)) + list(_values(app_db))
+    _refresh(stack)
+    texts = list(_values(stack.tracker_db)) + list(_values(stack.broker_db))
+    texts += list(_values(app_db))
     texts += [stack.log(name).read_text(errors="replace") for name in ("actions", "rasa", "gateway")
               if stack.log(name).exists()]
     return texts
@@ -153,15 +161,21 @@ def test_one_message_with_every_kind_is_stored_scrubbed(stack: Stack,
     session = reply.json()["session_id"]
     texts = _stored(stack)
     assert _leaks(raws, texts) == []
-    with sqlite3.connect(stack.tracker_db) as db:
-        said = [json.loads(data)["text"] for (data,) in db.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (session,))]
     masks = (PERSONNUMMER_MASK, HETU_MASK, CPR_MASK, PHONE_MASK, EMAIL_MASK)
-    assert len(said) == 1 and all(mask in said[0] for mask in masks), said
+    for said in (_user_texts(stack.tracker_db, session), _user_texts(stack.broker_db, session)):
+        assert len(said) == 1 and all(mask in said[0] for mask in masks), said
     with storage.session(f"sqlite:///{stack.var_dir / 'app.db'}") as current:
         questions = [r.question for r in current.query(storage.HandoverRequest)
                      .filter_by(conversation_id=session)]
     assert questions and all(mask in questions[0] for mask in masks), questions
+
+
+def _user_texts(path: Path, session: str) -> list[str]:
+    """What the pupil said, as the tracker store or the event broker (`path`) keeps it."""
+    with sqlite3.connect(path) as db:
+        events = [json.loads(data) for (data,) in db.execute(
+            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (session,))]
+    return [event["text"] for event in events if event.get("event") == "user"]
 
 
 def _say(gateway: httpx.Client, session: str | None, text: str) -> dict:
@@ -175,7 +189,7 @@ def _say(gateway: httpx.Client, session: str | None, text: str) -> dict:
 def test_a_sign_up_name_is_kept_in_the_sign_up_record_only(stack: Stack,
                                                            gateway: httpx.Client) -> None:
     """Issue 15: the first name given for a visit is the one exception to scrubbing, and is
-    stored only with the sign-up; the tracker store holds NAME_MASK instead."""
+    stored only with the sign-up; the tracker store and the event broker hold NAME_MASK."""
     name = "Oleksandra"
     first = _say(gateway, None, "vill jobba med lastbilar i umeå")
     session = first["session_id"]
@@ -191,12 +205,10 @@ def test_a_sign_up_name_is_kept_in_the_sign_up_record_only(stack: Stack,
         names = [r.nickname for r in current.query(storage.SignupRequest)
                  .filter_by(conversation_id=session)]
     assert names == [name]
-    assert _leaks([name], list(_values(stack.tracker_db))) == []
-    with sqlite3.connect(stack.tracker_db) as db:
-        said = [json.loads(data)["text"] for (data,) in db.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (session,))]
-    assert NAME_MASK in said, said
-    refresh(f"sqlite:///{stack.tracker_db}", f"sqlite:///{app_db}")
+    for store in (stack.tracker_db, stack.broker_db):  # the broker gets the masked turn too
+        assert _leaks([name], list(_values(store))) == [], store
+        assert NAME_MASK in _user_texts(store, session), store
+    _refresh(stack)
     with sqlite3.connect(app_db) as db:
         holding = {table for (table,) in db.execute(
             "SELECT name FROM sqlite_master WHERE type='table'")

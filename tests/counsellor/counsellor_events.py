@@ -1,4 +1,6 @@
-"""Writes synthetic conversations into a SQLite file with Rasa's tracker-store `events` schema."""
+"""Writes synthetic conversations as Rasa does with its SQL tracker store and its SQL event
+broker: each event a row of the tracker store's `events` table (SQLite, Rasa 3.6's columns)
+and a row of the broker's `events` table (a database of its own: id, sender_id, data)."""
 
 from __future__ import annotations
 
@@ -21,28 +23,50 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS ix_events_sender_id ON events (sender_id);
 """
+# The table of Rasa's SQLEventBroker.SQLBrokerEvent (rasa/core/brokers/sql.py).
+BROKER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER NOT NULL,
+    sender_id VARCHAR(255),
+    data TEXT,
+    PRIMARY KEY (id)
+);
+"""
+
+
+def event(type_name: str, ts: float, **data: Any) -> dict[str, Any]:
+    """A Rasa event dict, as `Event.as_dict()` makes it."""
+    return {"event": type_name, "timestamp": ts, **data}
 
 
 @dataclass
 class Tracker:
-    """Writes Rasa-shaped events into a SQLite file."""
+    """Writes Rasa-shaped events into the tracker store at `path` and the event broker at
+    `broker` (default: events.db beside it), both SQLite. `broker=False`: the tracker store
+    alone, as before the event broker (the upgrade's tests)."""
 
     path: Path
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    broker: Path | None | bool = None
+    rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if self.broker is None or self.broker is True:
+            self.broker = self.path.with_name("events.db")
         with sqlite3.connect(self.path) as db:
             db.executescript(EVENTS_SCHEMA)
+        if self.broker:
+            with sqlite3.connect(self.broker) as db:
+                db.executescript(BROKER_SCHEMA)
 
     def add(self, sender: str, type_name: str, ts: float, data: dict[str, Any],
             intent: str | None = None, action: str | None = None) -> None:
-        self.rows.append((sender, type_name, ts, intent, action,
-                          json.dumps({"event": type_name, "timestamp": ts, **data})))
+        del intent, action  # Rasa derives both from the event itself
+        self.rows.append((sender, event(type_name, ts, **data)))
 
     def user(self, sender: str, ts: float, text: str, intent: str,
              metadata: dict[str, Any] | None = None) -> None:
         self.add(sender, "user", ts, {"text": text, "parse_data": {"intent": {"name": intent}},
-                                      "metadata": metadata or {}}, intent=intent)
+                                      "metadata": metadata or {}})
 
     def bot(self, sender: str, ts: float, text: str | None = None, utter: str | None = None,
             custom: dict[str, Any] | None = None) -> None:
@@ -53,20 +77,48 @@ class Tracker:
         self.add(sender, "slot", ts, {"name": name, "value": value})
 
     def action(self, sender: str, ts: float, name: str) -> None:
-        self.add(sender, "action", ts, {"name": name}, action=name)
+        self.add(sender, "action", ts, {"name": name})
 
     def flush(self) -> None:
+        """As `SQLTrackerStore.save`: to the broker (one row per event), then the tracker."""
+        if self.broker:
+            with sqlite3.connect(self.broker) as db:
+                db.executemany("INSERT INTO events (sender_id, data) VALUES (?, ?)",
+                               [(sender, json.dumps({"sender_id": sender, **data}))
+                                for sender, data in self.rows])
         with sqlite3.connect(self.path) as db:
-            db.executemany("INSERT INTO events (sender_id, type_name, timestamp, intent_name, "
-                           "action_name, data) VALUES (?, ?, ?, ?, ?, ?)", self.rows)
+            db.executemany(
+                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, "
+                "data) VALUES (?, ?, ?, ?, ?, ?)",
+                [(sender, data["event"], data["timestamp"],
+                  ((data.get("parse_data") or {}).get("intent") or {}).get("name"),
+                  data.get("name"), json.dumps(data)) for sender, data in self.rows])
         self.rows.clear()
 
+    def tracker_count(self, sender: str | None = None) -> int:
+        return _count(self.path, sender)
+
+    def broker_count(self, sender: str | None = None) -> int:
+        """Rows of one conversation, or all rows with a sender (not an emptied one)."""
+        return _count(self.broker, sender) if isinstance(self.broker, Path) else 0
+
     def count(self, sender: str | None = None) -> int:
-        with sqlite3.connect(self.path) as db:
-            if sender is None:
-                return db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-            return db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?",
-                              (sender,)).fetchone()[0]
+        """The broker's rows, which the summaries read; the tracker store must hold as many
+        (what one holds and the other lost would be a purge that missed a database)."""
+        counted = self.broker_count(sender)
+        if isinstance(self.broker, Path) and sender is not None:
+            assert counted == self.tracker_count(sender), (sender, counted,
+                                                           self.tracker_count(sender))
+        return counted
+
+
+def _count(path: Path, sender: str | None) -> int:
+    with sqlite3.connect(path) as db:
+        if sender is None:
+            return db.execute("SELECT COUNT(*) FROM events WHERE sender_id IS NOT NULL"
+                              ).fetchone()[0]
+        return db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?",
+                          (sender,)).fetchone()[0]
 
 
 def conversation(tracker: Tracker, sender: str, start: float, school: str = "demo-skolan",

@@ -51,7 +51,8 @@ def test_counsellor_sees_conversation_and_handover(stack: Stack) -> None:
                            timeout=120)
         reply.raise_for_status()
     env = dict(os.environ, VAGVISAREN_VAR_DIR=str(stack.var_dir),
-               VAGVISAREN_TRACKER_DB=str(stack.tracker_db))
+               VAGVISAREN_TRACKER_DB=str(stack.tracker_db),
+               VAGVISAREN_BROKER_DB=str(stack.broker_db))
     created = subprocess.run(
         [sys.executable, "-m", "bot.admin", "add-counsellor", "--username", "syv-browser",
          "--school", SCHOOL, "--language", "sv", "--password-stdin"],

@@ -1,4 +1,4 @@
-"""Summaries: built from Rasa's `events` table, incrementally via a cursor in the app DB."""
+"""Summaries: built from Rasa's SQL event broker, incrementally via a cursor in the app DB."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot import storage
 from bot.privacy import PHONE_MASK
+from bot.summaries import fold as summary_fold
 from bot.summaries import get_summary, readable, refresh
-from bot.summaries import store as summary_store
 
 DAY = 86400.0
 
@@ -54,18 +54,20 @@ def test_incremental_over_1000_conversations(tracker: Tracker, monkeypatch) -> N
     first = tracker.count()
     assert refresh() == first
     with storage.session() as current:
-        assert current.get(storage.SummaryCursor, "tracker").last_event_id == first
+        cursor = current.get(storage.SummaryCursor, "broker")
+        assert (cursor.last_event_id, cursor.pending) == (first, "[]")
+        assert current.get(storage.SummaryCursor, "tracker") is None
         assert len(current.scalars(select(storage.ConversationSummary)).all()) == 1000
 
     # Record which events the next refresh reads: only the new ones.
     seen: list[int] = []
-    original = summary_store.apply
+    original = summary_fold.apply
 
     def spy(state, *args):  # type: ignore[no-untyped-def]
         seen.append(state.user_turns)
         return original(state, *args)
 
-    monkeypatch.setattr(summary_store, "apply", spy)
+    monkeypatch.setattr(summary_fold, "apply", spy)
     assert refresh() == 0 and seen == []
 
     later = time.time()
@@ -85,7 +87,7 @@ def test_incremental_over_1000_conversations(tracker: Tracker, monkeypatch) -> N
 
 def test_refresh_without_tracker_db(var_dir) -> None:
     assert refresh() == 0
-    assert not (var_dir / "tracker.db").exists()
+    assert not (var_dir / "tracker.db").exists() and not (var_dir / "events.db").exists()
 
 
 def test_the_place_is_a_name_never_raw_text() -> None:

@@ -76,8 +76,8 @@ def test_quotes_are_few_short_and_scrubbed() -> None:
     said = ["mitt personnummer är 080512-1233, vad gör jag?", "/request_visit",
             "x" * 500, "en fjärde fråga", "en femte fråga"]
     for i, text in enumerate(said):
-        apply(state, "user", 1000.0 + i, "nlu_fallback", None,
-              json.dumps({"text": text, "parse_data": {"intent": {"name": "nlu_fallback"}}}))
+        apply(state, {"event": "user", "timestamp": 1000.0 + i, "text": text,
+                      "parse_data": {"intent": {"name": "nlu_fallback"}}})
     assert state.fallback_count == 5
     assert len(state.unanswered) == MAX_QUOTES
     assert state.unanswered[0] == f"mitt personnummer är {PERSONNUMMER_MASK}, vad gör jag?"

@@ -61,6 +61,10 @@ def _stages(role: str) -> list[Stage]:
     return dockerfile(DOCKER / ROLES[role])
 
 
+def _endpoints() -> dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")))
+
+
 def _ports() -> dict[str, int]:
     ports = Ports.default()
     return {"rasa": ports.rasa, "actions": ports.actions, "gateway": ports.gateway}
@@ -245,6 +249,35 @@ def test_compose_wires_the_services_on_the_settings_ports() -> None:
     database = urlsplit(gateway["VAGVISAREN_DATABASE_URL"])
     assert (database.hostname, database.port, database.path) == (
         "postgres", 5432, f"/{postgres['POSTGRES_DB']}")
+    # The event broker, which the summaries read: a database of its own, made by the init
+    # script the postgres service mounts, the same for Rasa and the gateway.
+    events = urlsplit(gateway["VAGVISAREN_BROKER_URL"])
+    made = _initdb_databases(services["postgres"])
+    for name in by_role["rasa"]:
+        env = services[name]["environment"]
+        assert (env["VAGVISAREN_BROKER_DIALECT"], env["VAGVISAREN_BROKER_HOST"],
+                env["VAGVISAREN_BROKER_PORT"], env["VAGVISAREN_BROKER_USER"]) == (
+            "postgresql", "postgres", "5432", postgres["POSTGRES_USER"])
+        assert env["VAGVISAREN_BROKER_DB"] in made
+        assert env["VAGVISAREN_BROKER_DB"] != env["VAGVISAREN_TRACKER_DB"]
+        assert (events.hostname, events.port, events.path) == (
+            "postgres", 5432, f"/{env['VAGVISAREN_BROKER_DB']}")
+    # psycopg2 is the driver the images install; SQLAlchemy 2.1 takes postgresql:// for
+    # psycopg 3.
+    for variable in ("VAGVISAREN_DATABASE_URL", "VAGVISAREN_TRACKER_URL",
+                     "VAGVISAREN_BROKER_URL"):
+        assert urlsplit(gateway[variable]).scheme == "postgresql+psycopg2", variable
+    assert "psycopg2-binary" in pins("app")
+
+
+def _initdb_databases(postgres: dict[str, Any]) -> set[str]:
+    """The databases the postgres service's init scripts make (its mounted initdb folder)."""
+    mounts = [volume.split(":") for volume in postgres["volumes"]]
+    folders = [DEPLOY / source for source, target, *_ in mounts
+               if target == "/docker-entrypoint-initdb.d"]
+    assert len(folders) == 1 and folders[0].is_dir(), mounts
+    return {name for script in folders[0].glob("*.sql")
+            for name in re.findall(r"CREATE DATABASE (\w+)", script.read_text(encoding="utf-8"))}
 
 
 def test_docker_compose_accepts_the_file() -> None:
@@ -280,6 +313,11 @@ def test_helm_values_scale_rasa_on_postgresql_and_redis() -> None:
     rasa_env = {e["name"]: e.get("value") for e in rasa["extraEnv"]}
     assert gateway_env["VAGVISAREN_LOCK_STORE"] == lock["type"]
     assert {k: gateway_env[k] for k in LOCK_STORE[1:]} == {k: rasa_env[k] for k in LOCK_STORE[1:]}
+    broker = endpoints["eventBroker"]
+    assert (broker["enabled"], broker["type"], broker["dialect"]) == (True, "SQL", "postgresql")
+    # The chart's default RabbitMQ `queues` would reach SQLEventBroker() and stop Rasa.
+    assert "queues" in broker and broker["queues"] is None
+    assert set(broker) - {"enabled"} == set(_endpoints()["event_broker"]) | {"queues"}
     assert rasa["postgresql"]["install"] is False and rasa["redis"]["install"] is False
     # Every ${…} the chart renders into endpoints.yml is in the container's environment.
     wanted = set(re.findall(r"\$\{(\w+)\}", yaml.safe_dump(endpoints)))

@@ -272,3 +272,26 @@ def test_a_replica_killed_during_a_turn_loses_nothing(scaled: ScaledStack) -> No
     assert health["purge_last_run"] is not None, scaled.log("gateway").read_text()[-2000:]
     print(f"killed {name} during a turn: that reply degraded={during['degraded']} "
           f"after {during_s:.1f} s")
+
+
+def test_the_summaries_come_from_the_event_broker_on_postgresql(scaled: ScaledStack) -> None:
+    """Every replica publishes to Rasa's SQL event broker, a PostgreSQL database of its own;
+    the counsellor's summary is built from it, and `forget` empties it and the tracker store."""
+    from bot.summaries import get_summary, refresh
+    from bot.summaries.purge import forget
+
+    sender = f"scaled-summary-{uuid.uuid4().hex[:8]}"
+    for message in ("jag gillar att skruva på mopeder", "jag vill prata med en studievägledare"):
+        reply = httpx.post(f"{scaled.gateway_url}/api/chat", timeout=60, json={
+            "session_id": sender, "message": message, "language": "sv"})
+        assert reply.status_code == 200 and not reply.json()["degraded"], reply.text
+    env = scaled.env("gateway")
+    broker, tracker, app = (env[f"VAGVISAREN_{name}_URL"] for name in
+                            ("BROKER", "TRACKER", "DATABASE"))
+    assert broker.endswith("/vagvisaren_events") and tracker.endswith("/vagvisaren")
+    refresh(broker, app, tracker=tracker)
+    summary = get_summary(sender, app)
+    assert summary is not None and summary.user_turns == 2 and "vehicles" in summary.fields
+    report = forget(sender, broker, app, tracker_url=tracker)
+    assert report.events > 0 and report.tracker_events == report.events
+    assert forget(sender, broker, app, tracker_url=tracker).conversations == 0

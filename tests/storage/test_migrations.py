@@ -34,10 +34,11 @@ def _initial() -> ModuleType:
 
 
 def _rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every app table, in a stable order (the data that must survive)."""
+    """Every row of every table of the first release, its columns, in a stable order (the
+    data that must survive; later migrations add columns)."""
     with engine.connect() as connection:
         return {table.name: sorted(tuple(row) for row in connection.execute(select(table)))
-                for table in storage.Base.metadata.sorted_tables}
+                for table in _initial().metadata.sorted_tables}
 
 
 def _fill(engine: Engine, tables: dict[str, Any]) -> None:

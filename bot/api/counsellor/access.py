@@ -19,7 +19,7 @@ COOKIE = "vv_counsellor"
 
 
 def _refresh() -> None:
-    """Fold in new tracker events; a busy tracker DB only delays the summaries."""
+    """Fold in Rasa's new events; a busy event-broker DB only delays the summaries."""
     try:
         refresh()
     except Exception:  # noqa: BLE001 - the page must still answer
