@@ -1,0 +1,117 @@
+"""bot.rasa_ext.broker_batch: the SQL event broker gets the same rows at a fraction of the cost.
+
+Runs in Rasa's environment (.venv-rasa): the same conversation (two turns, then a new session)
+is saved through Rasa's SQLTrackerStore with a SQLEventBroker on SQLite, once as Rasa ships it
+and once patched. The broker's rows must be the same, in the same order; the patched store
+must commit once per save and never read the conversation's events back to find the new ones.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ROOT
+from bot.stack import RASA_PYTHON
+
+SCRIPT = r"""
+import asyncio, json, logging, sys
+from pathlib import Path
+logging.disable(logging.CRITICAL)
+from sqlalchemy import event
+from rasa.core.brokers.sql import SQLEventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet,
+                                     UserUttered)
+from rasa.shared.core.trackers import DialogueStateTracker
+from bot.rasa_ext import broker_batch
+
+folder = Path(sys.argv[1])
+domain = Domain.from_dict({"slots": {"interests": {"type": "any",
+                                                   "mappings": [{"type": "custom"}]}}})
+
+def turn(tracker, text, slot, at):
+    for made in (UserUttered(text, {"name": "tell_interest", "confidence": 0.9},
+                             timestamp=at),
+                 SlotSet("interests", slot, timestamp=at + 0.1),
+                 ActionExecuted("action_match", timestamp=at + 0.2),
+                 BotUttered(f"du gillar {slot}", timestamp=at + 0.3),
+                 ActionExecuted("action_listen", timestamp=at + 0.4)):
+        tracker.update(made)
+
+async def run(name):
+    broker = SQLEventBroker(dialect="sqlite", db=str(folder / f"{name}-events.db"))
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(folder / f"{name}-tracker.db"),
+                            event_broker=broker)
+    counts = {"broker_commits": 0, "tracker_event_reads": 0}
+    event.listen(broker.engine, "commit",
+                 lambda conn: counts.__setitem__("broker_commits", counts["broker_commits"] + 1))
+    def reads(conn, cursor, statement, *args):
+        # A query that returns the events themselves (not a COUNT of them).
+        if statement.lstrip().upper().startswith("SELECT") and "events.data" in statement \
+                and "count(" not in statement.lower():
+            counts["tracker_event_reads"] += 1
+    event.listen(store.engine, "before_cursor_execute", reads)
+    tracker = DialogueStateTracker("pupil-1", domain.slots)
+    tracker.update(ActionExecuted("action_session_start", timestamp=1.0))
+    tracker.update(SessionStarted(timestamp=1.1))
+    tracker.update(ActionExecuted("action_listen", timestamp=1.2))
+    turn(tracker, "jag gillar mopeder", ["mopeder"], 2.0)
+    await store.save(tracker)
+    turn(tracker, "och svetsa", ["mopeder", "svetsa"], 3.0)
+    await store.save(tracker)
+    tracker.update(ActionExecuted("action_session_start", timestamp=4.0))
+    tracker.update(SessionStarted(timestamp=4.1))
+    turn(tracker, "el", ["el"], 5.0)
+    await store.save(tracker)
+    saved = dict(counts)
+    with broker.session_scope() as session:
+        rows = [(r.sender_id, json.loads(r.data))
+                for r in session.query(broker.SQLBrokerEvent).order_by(broker.SQLBrokerEvent.id)]
+    stored = len((await store.retrieve_full_tracker("pupil-1")).events)
+    return {"rows": rows, "stored": stored, **saved}
+
+plain = asyncio.run(run("plain"))
+broker_batch.apply()
+broker_batch.apply()  # a second call changes nothing
+patched = asyncio.run(run("patched"))
+print(json.dumps({"plain": plain, "patched": patched}))
+"""
+
+
+@pytest.fixture(scope="module")
+def seen(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    folder = tmp_path_factory.mktemp("broker-batch")
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", SCRIPT, str(folder)], cwd=ROOT, capture_output=True, text=True,
+        timeout=180, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin",
+                          "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_the_broker_gets_the_same_rows_in_the_same_order(seen: dict) -> None:
+    plain, patched = seen["plain"], seen["patched"]
+    assert plain["stored"] == patched["stored"] == 21  # every event, in both tracker stores
+    assert len(plain["rows"]) == 21
+    assert patched["rows"] == plain["rows"]
+    assert [body["event"] for _, body in patched["rows"][:4]] == [
+        "action", "session_started", "action", "user"]
+
+
+def test_patched_one_commit_per_save_and_no_read_back(seen: dict) -> None:
+    # As shipped: one commit per event, and the conversation read back before each save.
+    assert seen["plain"]["broker_commits"] == 21
+    assert seen["plain"]["tracker_event_reads"] >= 3
+    assert seen["patched"]["broker_commits"] == 3
+    assert seen["patched"]["tracker_event_reads"] == 0
+
+
+def test_rasa_is_started_with_the_patch() -> None:
+    main = (ROOT / "bot" / "rasa_ext" / "__main__.py").read_text(encoding="utf-8")
+    assert "broker_batch.apply()" in main
