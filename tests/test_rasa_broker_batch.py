@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +18,6 @@ from bot.stack import RASA_PYTHON
 
 SCRIPT = r"""
 import asyncio, json, logging, sys
-from pathlib import Path
 logging.disable(logging.CRITICAL)
 from sqlalchemy import event
 from rasa.core.brokers.sql import SQLEventBroker
