@@ -14,8 +14,8 @@ from bench_load import PAUSE_S, LoadResult
 START, END = "<!-- bench-scaled:start -->", "<!-- bench-scaled:end -->"
 TITLE = "## Scaled stack: 1 and 2 Rasa replicas on PostgreSQL and Redis"
 # docs/deploy.md, "Sizing": planned CPU ms per turn, and turns/s planned per Rasa replica.
-PLANNED_MS = {"rasa": 34.0, "actions": 9.0, "gateway": 5.0}
-PLANNED_PER_REPLICA = 15.0
+PLANNED_MS = {"rasa": 60.0, "actions": 15.0, "gateway": 6.0}
+PLANNED_PER_REPLICA = 8.0
 PAUSES = {"paced": f"{PAUSE_S[0]:.0f}–{PAUSE_S[1]:.0f} s", "burst": "none"}
 
 
