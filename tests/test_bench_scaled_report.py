@@ -39,15 +39,16 @@ def test_ratios_are_two_replicas_over_one() -> None:
 
 def test_cpu_is_summed_over_replicas_of_one_kind() -> None:
     run = _run(50, "burst", 900, 10, turns=1000, cpu={
-        "rasa-1": 20.0, "rasa-2": 16.0, "actions-1": 4.0, "actions-2": 4.0, "gateway": 5.0,
+        "rasa-1": 40.0, "rasa-2": 30.0, "actions-1": 4.0, "actions-2": 4.0, "gateway": 5.0,
         "postgresql": 6.0, "redis": 1.0, "client": 3.0})
     assert [kind(n) for n in ("rasa-12", "gateway", "postgresql")] == \
         ["rasa", "gateway", "postgresql"]
-    assert kind_ms_per_turn(run, "rasa") == 36.0
+    assert kind_ms_per_turn(run, "rasa") == 70.0
     check = "\n".join(capacity_check(run))
-    assert "rasa: 34 → 36.0 (**above the plan**)" in check
+    assert "rasa: 60 → 70.0 (**above the plan**)" in check
     assert "7.0, i.e. 0.70 cores per 100 turns/s" in check
-    assert "1000 ÷ 36.0 = 28 turns/s" in check
+    assert "1000 ÷ 70.0 = 14 turns/s" in check
+    assert "is too high" in check  # 14 ÷ 2 = 7 < the 8 planned per replica
 
 
 def test_the_section_has_its_markers_and_the_core_count() -> None:
