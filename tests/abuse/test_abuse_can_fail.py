@@ -1,11 +1,11 @@
 """The abuse suite can fail: with the action server killed, its verdict rejects the replies.
 
-Its own stack on free ports, so the shared session stack keeps its action server.
+On the session's stack, whose action server is stopped and then started again (as in
+tests/test_faults.py): a stack of its own cost make test over a minute to start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -13,7 +13,7 @@ import pytest
 import yaml
 from abuse_checks import check_reply
 
-from bot.stack import MODEL, Ports, Stack
+from bot.stack import Stack
 
 pytestmark = pytest.mark.e2e
 CORPUS = yaml.safe_load((Path(__file__).with_name("corpus.yml")).read_text(encoding="utf-8"))
@@ -25,21 +25,15 @@ SAMPLE = [item["text"] if isinstance(item, dict) else item
 GREETING = "hej"
 
 
-@pytest.fixture(scope="module")
-def doomed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"No trained model at {MODEL}: `make test` trains it before pytest.")
-    running = Stack(Ports.free(), tmp_path_factory.mktemp("doomed-var"),
-                    extra_env={"VAGVISAREN_RATE_LIMIT_PER_IP": "1000"})  # all from 127.0.0.1
-    running.start()
+def test_check_fails_once_the_action_server_is_dead(stack: Stack) -> None:
     try:
-        running.wait_ready(timeout=240)
-        yield running
+        _check_fails_without_actions(stack)
     finally:
-        running.stop()
+        stack.start(["actions"])
+        stack.wait_ready(["actions"], timeout=120)
 
 
-def test_check_fails_once_the_action_server_is_dead(doomed: Stack) -> None:
+def _check_fails_without_actions(doomed: Stack) -> None:
     with httpx.Client(base_url=doomed.gateway_url, timeout=60) as client:
         def send(text: str) -> httpx.Response:
             return client.post("/api/chat", json={"message": text})
