@@ -22,11 +22,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Row, event, inspect, text
+from sqlalchemy import Engine, Row, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import get_settings
+from bot.storage.db import new_engine
 
 log = logging.getLogger("vagvisaren.summaries")
 COLUMNS = {"id", "sender_id", "data"}  # rasa/core/brokers/sql.py, SQLBrokerEvent
@@ -49,20 +50,9 @@ def is_sqlite(url: str) -> bool:
 
 @lru_cache
 def broker_engine(url: str) -> Engine:
-    from sqlalchemy import create_engine
-
-    if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
-    created = create_engine(url, connect_args={"timeout": 15})
-
-    @event.listens_for(created, "connect")
-    def _pragmas(dbapi_connection: Any, _record: object) -> None:  # a sqlite3.Connection
-        # WAL: the gateway reads while Rasa writes (it is a property of the file, so Rasa's
-        # own connections use it too); secure_delete overwrites purged rows.
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
-        dbapi_connection.execute("PRAGMA secure_delete=ON")
-
-    return created
+    """The app database's engine options (bot/storage/db.py): WAL and secure_delete on SQLite,
+    pre_ping and a connect timeout on PostgreSQL; no migrations (the table is Rasa's)."""
+    return new_engine(url)
 
 
 @lru_cache
