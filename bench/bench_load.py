@@ -14,6 +14,7 @@ A benchmark, not a test: it never fails on targets.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import platform
 import random
@@ -83,8 +84,11 @@ class LoadResult:
 
 
 async def _pupil(client: httpx.AsyncClient, language: str, conversations: int,
-                 result: LoadResult, rng: random.Random) -> None:
+                 result: LoadResult, rng: random.Random, deadline: float = math.inf) -> None:
+    """Whole conversations over the gateway; none is started after `deadline` (perf_counter)."""
     for _ in range(conversations):
+        if time.perf_counter() > deadline:
+            return
         session = None
         for text in SCRIPTS[language]:
             body = {"message": text, "language": language, "school": "bench-skolan"}

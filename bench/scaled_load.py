@@ -30,6 +30,7 @@ import httpx
 from rich.console import Console
 
 from bench_load import PAUSE_S, SCRIPTS, LoadResult, _peak_rss_mb
+from bench_load import _pupil as bench_load_pupil
 from bot.scaled import ScaledStack
 
 console = Console()
@@ -87,30 +88,10 @@ def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
 
 async def _pupil(client: httpx.AsyncClient, language: str, conversations: int,
                  result: LoadResult, rng: random.Random, deadline: float) -> None:
+    """bench_load's pupil, but a paced one starts at a random moment of the first pause."""
     if result.mode == "paced":
         await asyncio.sleep(rng.uniform(0, PAUSE_S[1]))
-    for _ in range(conversations):
-        if time.perf_counter() > deadline:
-            return
-        session = None
-        for text in SCRIPTS[language]:
-            body = {"message": text, "language": language, "school": "bench-skolan"}
-            if session:
-                body["session_id"] = session
-            started = time.perf_counter()
-            try:
-                reply = await client.post("/api/chat", json=body)
-                data = reply.json()
-                ok = reply.status_code == 200 and not data.get("degraded") and data["messages"]
-            except (httpx.HTTPError, ValueError, KeyError):
-                ok, data = False, {}
-            result.latencies_ms.append((time.perf_counter() - started) * 1000)
-            if not ok:
-                result.errors += 1
-                break
-            session = data["session_id"]
-            if result.mode == "paced":
-                await asyncio.sleep(rng.uniform(*PAUSE_S))
+    await bench_load_pupil(client, language, conversations, result, rng, deadline)
 
 
 async def drive(url: str, users: int, mode: str, conversations: int,
