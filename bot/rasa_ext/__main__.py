@@ -1,8 +1,9 @@
 """`python -m bot.rasa_ext run …`: Rasa's own command line with bot.rasa_ext.patches applied
 and incoming messages scrubbed (bot.rasa_ext.scrubbing), a sign-up's first name masked
 before the tracker is saved (bot.rasa_ext.redaction), and a tracker store that fails closed
-and reconnects after a database restart (bot.rasa_ext.tracker_faults), and an event broker
-that costs one query and one transaction per turn (bot.rasa_ext.broker_batch).
+and reconnects after a database restart (bot.rasa_ext.tracker_faults), an event broker
+that costs one query and one transaction per turn (bot.rasa_ext.broker_batch), and a Redis
+lock store whose tickets stay whole when replicas take them at once (bot.rasa_ext.atomic_locks).
 
 bot/stack.py starts the Rasa server this way, so `make run`, the tests and the benchmarks
 all run the same, patched server. The API token comes from the environment and is added to
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-from bot.rasa_ext import broker_batch, patches, redaction, scrubbing, tracker_faults
+from bot.rasa_ext import atomic_locks, broker_batch, patches, redaction, scrubbing, tracker_faults
 from bot.rasa_ext.auth import with_token
 
 
@@ -25,6 +26,7 @@ def main() -> None:
     redaction.apply()
     tracker_faults.apply()
     broker_batch.apply()
+    atomic_locks.apply()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -104,22 +104,28 @@ def _lock_held(stack: ScaledStack, sender: str) -> bool:
 
 def test_one_conversation_at_once_on_two_replicas_is_processed_in_turn(
         scaled: ScaledStack) -> None:
-    sender = f"scaled-race-{uuid.uuid4().hex[:8]}"
+    # Four conversations, each with two messages sent at the same moment to the two replicas:
+    # more chances for the replicas to take one conversation's lock at once (as Rasa ships
+    # its Redis lock store, that race once gave both turns ticket 0 and lost a message:
+    # bot/rasa_ext/atomic_locks.py, tests/test_rasa_atomic_locks.py).
+    senders = [f"scaled-race-{uuid.uuid4().hex[:8]}" for _ in range(4)]
     first, second = scaled.rasa_urls
     messages = {first: "jag gillar att skruva på mopeder", second: "jag gillar att rita hus"}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        replies = list(pool.map(lambda url: _say(url, sender, messages[url]), messages))
+    sends = [(sender, url) for sender in senders for url in messages]
+    with ThreadPoolExecutor(max_workers=len(sends)) as pool:
+        replies = list(pool.map(lambda send: _say(send[1], send[0], messages[send[1]]), sends))
     assert all(replies), replies
-    for replica in (first, second):  # one shared tracker store: both replicas see the same
-        events = _tracker(scaled, sender, replica)["events"]
-        users = [i for i, e in enumerate(events) if e["event"] == "user"]
-        assert sorted(events[i]["text"] for i in users) == sorted(messages.values())
-        # Processed in turn, not interleaved: the first turn ended (the bot listens again)
-        # before the second user message was taken in.
-        actions_between = [e.get("name") for e in events[users[0] + 1:users[1]]
-                           if e["event"] == "action"]
-        assert actions_between and actions_between[-1] == "action_listen", actions_between
-        assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
+    for sender in senders:
+        for replica in (first, second):  # one shared tracker store: both replicas see the same
+            events = _tracker(scaled, sender, replica)["events"]
+            users = [i for i, e in enumerate(events) if e["event"] == "user"]
+            assert sorted(events[i]["text"] for i in users) == sorted(messages.values())
+            # Processed in turn, not interleaved: the first turn ended (the bot listens
+            # again) before the second user message was taken in.
+            actions_between = [e.get("name") for e in events[users[0] + 1:users[1]]
+                               if e["event"] == "action"]
+            assert actions_between and actions_between[-1] == "action_listen", actions_between
+            assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
 
 
 def _chat(stack: ScaledStack, sender: str, message: str) -> tuple[dict, float]:
