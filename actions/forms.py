@@ -41,9 +41,11 @@ from bot.privacy import SKIPPED, clean_nickname
 from bot.text import MAX_INTEREST_CHARS, without_places
 
 REQUESTED = "requested_slot"
-# Intents whose message may say what the user likes without a tagged span.
+# Intents whose message may say what the user likes without a tagged span. `undecided` too:
+# "he sits at the computer all day but has no idea what to choose" is not knowing what to
+# choose, next to what he likes (the whole message counts only when it names an interest).
 TELLS_INTEREST = frozenset({"tell_interest", "tell_location", "ask_programmes",
-                            "ask_professions", "ask_companies"})
+                            "ask_professions", "ask_companies", "undecided"})
 
 
 def _place_id(value: Any) -> str | None:

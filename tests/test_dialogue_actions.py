@@ -316,3 +316,40 @@ def test_an_unread_message_with_nothing_we_know_gets_the_friendly_redirect(text:
     events = asyncio.run(ActionUnderstandFallback().run(
         dispatcher, _tracker(text, "nlu_fallback", {}, form=None), DOMAIN))
     assert events == [] and [m["response"] for m in dispatcher.messages] == ["utter_default"]
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Jeg vil gerne arbejde med store maskiner på en fabrik", "da"),  # automation, manufacturing
+    ("metalli työ, minä tein sitä Irakissa", "fi"),  # manufacturing, process and chemistry
+    ("hus", "sv"),  # construction, plumbing and property
+])
+def test_a_word_that_several_fields_share_still_names_an_interest(text: str,
+                                                                    language: str) -> None:
+    from bot.matching import names_an_interest
+
+    assert names_an_interest(text, language)
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("asdf", "sv"), ("jeg ved ikke hvad jeg skal vælge", "da"), ("bor i vejle", "da"),
+    ("en tiiä yhtään", "fi"), ("vet inte", "sv")])
+def test_not_knowing_and_places_name_no_interest(text: str, language: str) -> None:
+    from bot.matching import names_an_interest
+
+    assert not names_an_interest(text, language)
+
+
+def test_not_knowing_what_to_choose_next_to_an_interest_keeps_the_interest() -> None:
+    # The undecided rule starts the form; "aner ikke" is about the choice, the computer is
+    # what the son likes: the form goes on to the place, not to the list of activities.
+    text = "Min søn sidder altid ved computeren, men han aner ikke hvad han skal vælge"
+    slots, _ = _validate(ValidateInterestForm(), _tracker(text, "undecided", {"language": "da"}))
+    assert slots["interests"] == [text]
+    assert slots["requested_slot"] == "location"
+
+
+def test_not_knowing_alone_asks_for_interests() -> None:
+    slots, _ = _validate(ValidateInterestForm(), _tracker(
+        "jeg ved ikke hvad jeg skal vælge", "undecided", {"language": "da"}))
+    assert not slots.get("interests")
+    assert slots["requested_slot"] == "interests"

@@ -45,7 +45,9 @@ class _Term:
 
 @dataclass(frozen=True)
 class LexicalHit:
-    """Evidence for one field: raw score and the user's word that matched best."""
+    """Evidence for one field: raw score, the user's word that weighed most, and how well the
+    user's words name the field (`strength`: the best match tier x boost, before a shared
+    word is divided among its fields: "maskiner" names both fields it belongs to exactly)."""
 
     field: str
     score: float
@@ -144,6 +146,7 @@ class LexicalIndex:
         lang = language_or_default(lang)
         totals: dict[str, float] = defaultdict(float)
         best: dict[str, tuple[float, str]] = {}
+        named: dict[str, float] = defaultdict(float)
         professions: dict[str, tuple[str, float]] = {}
         matches = [self.match_word(t.key, lang) for t in toks]
         keys = [t.key for t in toks]
@@ -158,6 +161,7 @@ class LexicalIndex:
                 weight = strength * tok.boost / math.sqrt(len(term.fields))
                 for fid in term.fields:
                     per_field[fid] = max(per_field.get(fid, 0.0), weight)
+                    named[fid] = max(named[fid], strength * tok.boost)
                 for prof in term.professions:
                     if strength >= 0.85 and strength > professions.get(prof, ("", 0.0))[1]:
                         professions[prof] = (tok.surface, strength)
@@ -165,7 +169,7 @@ class LexicalIndex:
                 totals[fid] += weight
                 if weight > best.get(fid, (0.0, ""))[0]:
                     best[fid] = (weight, tok.surface)
-        hits = {fid: LexicalHit(fid, total, best[fid][1], best[fid][0])
+        hits = {fid: LexicalHit(fid, total, best[fid][1], named[fid])
                 for fid, total in totals.items()}
         return LexicalResult(hits, professions)
 
