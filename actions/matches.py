@@ -25,6 +25,7 @@ from bot.responses import render
 from bot.service_state import READY_ACTION
 from bot.suggestions import (
     SHOWN_ON_REQUEST,
+    audience_of,
     company_items,
     company_lines,
     country_for,
@@ -50,6 +51,7 @@ def match_for(tracker: Tracker) -> tuple[MatchResult, Place | None]:
     result = match_interests(
         interest_text(tracker.events, interests), interests, lang=language,
         country=country_for(place, language), place=place.id if place else None,
+        audience=audience_of(tracker.events),
     )
     return result, place
 

@@ -46,14 +46,27 @@ def _cards(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return next(m["custom"]["items"] for m in messages if m.get("custom"))
 
 
+def _where(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(m for m in messages if m.get("response") in ("utter_study_near",
+                                                              "utter_no_school_near"))
+
+
 @pytest.mark.parametrize("place", _seed_places())
 def test_a_pupil_in_every_seed_municipality_is_told_where_to_study(place: str) -> None:
     kb = load_knowledge()
+    level = {p.id: p.level for p in kb.programmes}
     language = LANGUAGE[kb.place(place).country]
-    messages = _run(ActionSuggestMatches(), language, INTEREST[language], place)
-    where = next(m for m in messages if m.get("response") in ("utter_study_near",
-                                                               "utter_no_school_near"))
+    # Cars, or else welding: Bornholm's own college teaches welding (smed), and a pupil who
+    # likes cars is told honestly that the nearest school for that is in Copenhagen.
+    for interest in (INTEREST[language], WELDING[language]):
+        messages = _run(ActionSuggestMatches(), language, interest, place)
+        where = _where(messages)
+        if where["response"] == "utter_study_near":
+            break
     assert where["response"] == "utter_study_near", (place, where)
+    programmes = {p.name.get(language): p.id for p in kb.programmes}
+    # Never adult education for a pupil (Komvux, euv): the conversation has no adult in it.
+    assert level[programmes[where["programme"]]] != "adult", where
     assert float(where["km"]) <= FAR_KM
     programmes = [i for i in _cards(messages) if i["kind"] == "programme"]
     named = next(p for p in programmes if p["title"] == where["programme"])

@@ -31,6 +31,7 @@ from bot.matching.reasons import reason
 from bot.matching.semantic import SemanticIndex
 from bot.matching.text import query_tokens
 from bot.matching.types import (
+    Audience,
     CompanyMatch,
     FieldMatch,
     MatchResult,
@@ -62,6 +63,7 @@ NEAR_KM = 150  # companies further away come after all nearer ones, however well
 # 50 km away comes before a toy maker next door, one 100 km away does not.
 FIT_STEP_KM = 30.0
 FIT_PROFESSIONS = 3  # a company employing one of the top jobs fits best
+ADULT_LEVEL = "adult"  # programmes for adults only (Komvux, Denmark's euv): schema Level
 
 
 def _default_var_dir() -> Path:
@@ -91,9 +93,11 @@ class Matcher:
 
     def match(self, text: str, interests: Iterable[str] = (), lang: str | None = None,
               country: str | None = None, place: str | None = None, mode: Mode = "hybrid",
-              limit: int = 5) -> MatchResult:
+              limit: int = 5, audience: Audience | None = None) -> MatchResult:
         """Rank fields, then programmes, professions and companies, for one user message
-        (in the default language unless `lang` says otherwise)."""
+        (in the default language unless `lang` says otherwise). `audience`: a young user gets
+        no adult-only programme while there is another to offer, an adult gets those first;
+        None ranks by score alone."""
         lang = lang or get_settings().default_language
         lang_m = language_or_default(lang)
         interests = [i for i in interests if i and i.strip()]
@@ -130,7 +134,11 @@ class Matcher:
         jobs = {p.id for p in professions[:FIT_PROFESSIONS]} | named
         return MatchResult(
             lang=lang, country=country, mode=mode, fields=fields,
-            programmes=ranked(lambda fs: self._programmes(fs, lex, sims, lang_m, lang, country)),
+            programmes=self._for_audience(
+                audience, ranked(lambda fs: self._programmes(fs, lex, sims, lang_m, lang, country,
+                                                             audience)),
+                lambda: ranked(lambda fs: self._programmes(fs, lex, sims, lang_m, lang,
+                                                           country))),
             professions=professions,
             companies=ranked(lambda fs: self._companies(fs, country, origin, named, jobs)),
         )
@@ -182,12 +190,27 @@ class Matcher:
                     best = (fm, score)
         return best
 
+    @staticmethod
+    def _for_audience(audience: Audience | None, found: list[ProgrammeMatch],
+                      everyone: Callable[[], list[ProgrammeMatch]]) -> list[ProgrammeMatch]:
+        """A young user's list had the adult-only programmes left out: when that left nothing,
+        they are better than no programme at all."""
+        return found if found or audience != "young" else everyone()
+
     def _programmes(self, top: list[FieldMatch], lex: LexicalResult, sims: np.ndarray | None,
-                    lang_m: str, lang: str, country: str | None) -> list[ProgrammeMatch]:
+                    lang_m: str, lang: str, country: str | None,
+                    audience: Audience | None = None) -> list[ProgrammeMatch]:
+        """Programmes in the top fields, best first; for a young user without the adult-only
+        ones, for an adult with those first."""
         out = []
+        adult_only: set[str] = set()
         for prog in self.kb.programmes:
             if country is not None and prog.country != country:
                 continue
+            if prog.level == ADULT_LEVEL:
+                if audience == "young":
+                    continue
+                adult_only.add(prog.id)
             found = self._via(top, prog.fields)
             if found is None:
                 continue
@@ -197,7 +220,8 @@ class Matcher:
             score += NAMED_PROGRAMME_BONUS if named else 0.0
             out.append(ProgrammeMatch(prog.id, prog.name.get(lang), prog.country,
                                       round(score, 4), via.reason, tuple(prog.fields)))
-        out.sort(key=lambda m: (-m.score, m.id))
+        first = adult_only if audience == "adult" else set()
+        out.sort(key=lambda m: (m.id not in first, -m.score, m.id))
         return out
 
     def _professions(self, top: list[FieldMatch], lex: LexicalResult, sims: np.ndarray | None,

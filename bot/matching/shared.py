@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from bot.knowledge.loader import load_knowledge
 from bot.matching.engine import Matcher
 from bot.matching.text import tokens
-from bot.matching.types import MatchResult, Mode
+from bot.matching.types import Audience, MatchResult, Mode
 from bot.settings import language_or_default
 
 _LOCK = threading.Lock()
@@ -49,9 +49,10 @@ async def wait_for_matcher() -> None:
 
 def match_interests(text: str, interests: Iterable[str] = (), lang: str | None = None,
                     country: str | None = None, place: str | None = None,
-                    mode: Mode = "hybrid", limit: int = 5) -> MatchResult:
+                    mode: Mode = "hybrid", limit: int = 5,
+                    audience: Audience | None = None) -> MatchResult:
     """Match one message with the cached matcher (see `Matcher.match`)."""
-    return get_matcher().match(text, interests, lang, country, place, mode, limit)
+    return get_matcher().match(text, interests, lang, country, place, mode, limit, audience)
 
 
 NAMED_STRENGTH = 0.73  # an inflection, compound or close typo; not a shared stem

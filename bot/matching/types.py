@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Mode = Literal["hybrid", "lexical", "semantic"]
+# Who the programmes are for: a pupil (or a parent asking for their child), or an adult.
+Audience = Literal["young", "adult"]
 
 
 @dataclass(frozen=True)
