@@ -13,12 +13,14 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
+from bot.knowledge.loader import load_knowledge
 from bot.language import detect
 from bot.responses import pattern
 from bot.settings import ROOT
@@ -28,14 +30,17 @@ ASKS: dict[str, set[str]] = {
     # The greeting ends with "tell me what you like".
     "interests": {"utter_ask_interests", "utter_ask_interests_again", "utter_undecided",
                   "utter_greet"},
-    "location": {"utter_ask_location", "utter_ask_location_again", "utter_location_unknown"},
+    "location": {"utter_ask_location", "utter_ask_location_again", "utter_location_unknown",
+                 "utter_location_did_you_mean"},
     "visit": {"utter_ask_which_visit", "utter_visits_nearby", "utter_no_visits_nearby",
               "utter_visits_national"},
     "nickname": {"utter_ask_nickname", "utter_nickname_invalid"},
 }
 FALLBACKS = {"utter_default", "utter_location_unknown"}
 CHECKS = {"says", "not_says", "asks", "handover", "suggestions", "only", "fields", "within_km",
-          "school_within_km", "buttons", "slots", "language", "plain_language", "no_fallback"}
+          "school_within_km", "buttons", "slots", "language", "plain_language", "no_fallback",
+          "programmes_for"}
+ADULT_LEVEL = "adult"  # knowledge/programmes.yml `level` of adult-only education
 SCHOOL = "conversation-tests"
 
 
@@ -233,6 +238,15 @@ class Runner:
                 fail(f"no school within {expect['school_within_km']} km on a programme card")
             elif not any(name in "\n".join(texts) for name in near):
                 fail("the reply names none of the schools on the cards")
+        if "programmes_for" in expect:
+            levels = [_levels().get(item["id"]) for item in items
+                      if item.get("kind") == "programme"]
+            if not levels:
+                fail("no programme suggestions")
+            elif expect["programmes_for"] == "young" and ADULT_LEVEL in levels:
+                fail("adult education offered to a young user")
+            elif expect["programmes_for"] == "adult" and levels[0] != ADULT_LEVEL:
+                fail("adult education not first for an adult")
         if "buttons" in expect and len(buttons) < int(expect["buttons"]):
             fail(f"{len(buttons)} buttons, wanted {expect['buttons']}")
         if "plain_language" in expect and plain != bool(expect["plain_language"]):
@@ -242,6 +256,12 @@ class Runner:
             for name, value in expect["slots"].items():
                 if slots.get(name) != value:
                     fail(f"slot {name} = {slots.get(name)!r}, wanted {value!r}")
+
+
+@lru_cache(maxsize=1)
+def _levels() -> dict[str, str]:
+    """Programme id -> level, from the knowledge base the stack serves."""
+    return {p.id: p.level for p in load_knowledge().programmes}
 
 
 @dataclass
