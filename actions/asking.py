@@ -11,6 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import apologise_on_error
 from bot.dialogue import intent_of, interest_prompt, location_prompt
+from bot.knowledge.queries import find_place
+
+
+def close_place(said: str) -> tuple[str, str] | None:
+    """A known place close to what the user wrote ("skelleftå"): its name and id."""
+    place = find_place(said)
+    return (place.name, place.id) if place else None
 
 
 class ActionAskInterests(Action):
@@ -36,7 +43,8 @@ class ActionAskLocation(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         misses = tracker.get_slot("form_misses") or 0
         text = (tracker.latest_message or {}).get("text") or ""
-        response, values = location_prompt(misses, "" if text.startswith("/") else text)
+        response, values = location_prompt(misses, "" if text.startswith("/") else text,
+                                           close_place)
         dispatcher.utter_message(response=response, **values)
         return []
 

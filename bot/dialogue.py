@@ -7,7 +7,7 @@ Why here and not in `actions/`: a form that never traps is a rule about the conv
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -146,12 +146,26 @@ def looks_like_a_name(text: str) -> bool:
     return 0 < len(words) <= 2 and all(w.replace("-", "").isalpha() for w in words)
 
 
-def location_prompt(misses: float, text: str) -> tuple[str, dict[str, str]]:
-    """The question for the place: first ask, then a re-ask naming what we did not know."""
+def _no_place(_: str) -> tuple[str, str] | None:
+    return None
+
+
+def location_prompt(misses: float, text: str,
+                    close_place: Callable[[str], tuple[str, str] | None] = _no_place,
+                    ) -> tuple[str, dict[str, str]]:
+    """The question for the place: first ask, then a re-ask naming what we did not know; when
+    `close_place` finds a known place close to it ("skelleftå": its name and id), the re-ask
+    offers it as a button (the user taps it: a word is never taken for a place on a guess).
+    The finder is passed in: this module runs inside Rasa too, without the knowledge base."""
     if misses < 1:
         return "utter_ask_location", {}
     if looks_like_a_name(text):
-        return "utter_location_unknown", {"location": text.strip().strip(".!?")[:60]}
+        said = text.strip().strip(".!?")[:60]
+        close = close_place(said)
+        if close is not None:
+            return "utter_location_did_you_mean", {"location": said, "place": close[0],
+                                                    "place_id": close[1]}
+        return "utter_location_unknown", {"location": said}
     return "utter_ask_location_again", {}
 
 

@@ -15,7 +15,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.asking import ActionAskInterests, ActionAskLocation, ActionAskNickname
+from actions.asking import ActionAskInterests, ActionAskLocation, ActionAskNickname, close_place
 from actions.fallback import ActionUnderstandFallback
 from actions.forms import ValidateInterestForm, ValidateSignupForm, ValidateSlotMappings
 from actions.matches import ActionSuggestMatches
@@ -135,6 +135,14 @@ def test_the_prompts_change_with_each_miss() -> None:
     assert location_prompt(0, "x") == ("utter_ask_location", {})
     assert location_prompt(1, "Bjurholmm") == ("utter_location_unknown",
                                                {"location": "Bjurholmm"})
+    # Close to a place we know: offered as a button, never taken on a guess.
+    assert location_prompt(1, "skelleftå", close_place) == ("utter_location_did_you_mean", {
+        "location": "skelleftå", "place": "Skellefteå", "place_id": "skelleftea"})
+    assert location_prompt(1, "Götebrog.", close_place) == ("utter_location_did_you_mean", {
+        "location": "Götebrog", "place": "Göteborg", "place_id": "goteborg"})
+    # No place word is offered for what is no place at all.
+    assert location_prompt(1, "ingen aning", close_place)[0] == "utter_location_unknown"
+    assert location_prompt(1, "Bjurholmm", close_place)[0] == "utter_location_unknown"
     assert location_prompt(1, "jag vet inte riktigt vad du menar") == (
         "utter_ask_location_again", {})
     assert next_misses(1, False, "help", "hjälp") == 1
