@@ -16,6 +16,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import apologise_on_error, language_of
+from bot.audience import audience_of
 from bot.dialogue import Focus, bot_texts, focus_of, form_trigger_intent, has_run
 from bot.knowledge.queries import slot_place
 from bot.knowledge.schema import Place
@@ -25,7 +26,6 @@ from bot.responses import render
 from bot.service_state import READY_ACTION
 from bot.suggestions import (
     SHOWN_ON_REQUEST,
-    audience_of,
     company_items,
     company_lines,
     country_for,

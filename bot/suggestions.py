@@ -10,7 +10,6 @@ company|visit", "id", "title", "fields", "municipality", "distance_km", "date", 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from bot.cards import SchoolItem, Suggestions
@@ -20,7 +19,6 @@ from bot.knowledge.queries import ProviderHit, VisitHit, place_by_id, providers_
 from bot.knowledge.schema import Guidance, Place
 from bot.labels import COUNTRY_OF_LANGUAGE, label, labels
 from bot.matching import NEAR_KM, CompanyMatch, MatchResult, ProfessionMatch, ProgrammeMatch
-from bot.matching.types import Audience
 from bot.settings import language_or_default
 from bot.text import fold
 
@@ -95,36 +93,6 @@ def interest_text(events: list[dict[str, Any]], interests: list[str] | None) -> 
         and (event.get("parse_data") or {}).get("intent", {}).get("name") == "tell_interest"
     ]
     return " ".join([*said, *(interests or [])]).strip()
-
-
-ADULT_AGE = 18
-# "jag är 35 år", "jeg er 42 år", "olen 35 vuotias" / "olen 35-vuotias" (bot.text.fold drops
-# digits, so the age is read from the lower-cased message).
-_AGE = re.compile(r"\b(?:jag är|jag e|jeg er|olen) (\d{1,2})(?:\s*år\b|[ -]?vuotias)")
-
-
-def _markers(name: str) -> tuple[str, ...]:
-    return tuple(f" {fold(m)} " for words in labels()[name].values() for m in words)
-
-
-def audience_of(events: list[dict[str, Any]]) -> Audience:
-    """Who the programmes are for, from everything the user wrote (bot/labels.yml
-    child_markers and adult_markers): a parent asking for their child, young; else an
-    adult learner (a former country, a question about adult education, an adult's words or
-    age), adult; else young, the widget's pupils."""
-    said = [e for e in events if e.get("event") == "user"]
-    texts = [f" {' '.join(fold(e.get('text') or '').split())} " for e in said]
-    if any(m in text for text in texts for m in _markers("child_markers")):
-        return "young"
-    parsed = [e.get("parse_data") or {} for e in said]
-    if any((p.get("intent") or {}).get("name") == "ask_adult_education" or
-           any(x.get("entity") == "origin" for x in p.get("entities") or []) for p in parsed):
-        return "adult"
-    adult_words = _markers("adult_markers") + _markers("learner_markers")
-    if any(m in text for text in texts for m in adult_words):
-        return "adult"
-    ages = [int(age) for e in said for age in _AGE.findall((e.get("text") or "").lower())]
-    return "adult" if any(age >= ADULT_AGE for age in ages) else "young"
 
 
 def _town(place_id: str) -> str:

@@ -78,8 +78,11 @@ def test_main_path(stack: Stack, domain: dict, language: str) -> None:
     (suggestions,) = _payloads(replies)
     assert suggestions["type"] == "suggestions" and suggestions["language"] == language
     kinds = [item["kind"] for item in suggestions["items"]]
-    for kind in ("programme", "profession", "company"):
+    for kind in ("profession", "company"):
         assert 2 <= kinds.count(kind) <= 3, kinds
+    # A pupil's field may have one youth programme (Sweden, mopeds: Fordons- och
+    # transportprogrammet); adult education is never the filler (tests/matching/test_audience).
+    assert 1 <= kinds.count("programme") <= 3, kinds
 
     replies = _say(stack, sender, yes)
     assert {"utter_visits_nearby", "<list>"} <= _responses(replies, templates) or {

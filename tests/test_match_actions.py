@@ -45,7 +45,10 @@ def test_suggestions(language: str, text: str, place: str, country: str, field: 
     items = payload["items"]
     by_kind = {k: [i for i in items if i["kind"] == k] for k in ("programme", "profession",
                                                                  "company")}
-    assert all(2 <= len(v) <= 3 for v in by_kind.values()), by_kind
+    # A pupil's field may have one youth programme (Sweden, mopeds: Fordons- och
+    # transportprogrammet); adult education is never the filler (tests/matching/test_audience).
+    assert 1 <= len(by_kind["programme"]) <= 3, by_kind
+    assert all(2 <= len(by_kind[k]) <= 3 for k in ("profession", "company")), by_kind
     assert field in by_kind["programme"][0]["fields"]
     assert all(kb.programme(p["id"]).country == country for p in by_kind["programme"])
     # the school named in the text is the nearest one on that programme's card

@@ -1,4 +1,4 @@
-"""bot.suggestions.audience_of: who the programmes are for, from the conversation's own
+"""bot.audience.audience_of: who the programmes are for, from the conversation's own
 messages (real Rasa user events, as the action server gets them)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.suggestions import audience_of
+from bot.audience import audience_of
 
 
 def _user(text: str, intent: str = "tell_interest",
