@@ -18,10 +18,8 @@ Skipped with a reason when redis-server is not installed, except under CI.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from bot.local_services import Redis
-from bot.settings import ROOT
-from bot.stack import RASA_PYTHON, free_port
+from bot.stack import free_port
+from tests.rasa_script import rasa_script_json
 
 if not Redis.installed() and os.environ.get("CI") != "true":
     pytest.skip("redis-server not installed (`make stores` installs it)", allow_module_level=True)
@@ -122,15 +120,9 @@ print(json.dumps({"plain": plain, "patched": patched}))
 def seen() -> Iterator[dict]:
     var_dir = Path(tempfile.mkdtemp(prefix="vagvisaren-atomic-locks-"))
     try:
-        done = subprocess.run(
-            [str(RASA_PYTHON), "-c", SCRIPT, str(var_dir), str(free_port())], cwd=ROOT,
-            capture_output=True, text=True, timeout=120,
-            env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-                 "PYTHONPATH": str(ROOT)})
+        yield rasa_script_json(SCRIPT, str(var_dir), str(free_port()), timeout=120)
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    yield json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_rasa_as_shipped_gives_two_replicas_the_same_ticket(seen: dict) -> None:

@@ -9,13 +9,10 @@ A replica whose CREATE TABLE loses a race with another replica's must still star
 
 from __future__ import annotations
 
-import json
-import subprocess
-
 import pytest
 
 from bot.settings import ROOT
-from bot.stack import RASA_PYTHON
+from tests.rasa_script import rasa_script_json
 
 SCRIPT = r"""
 import asyncio, json, logging, sys
@@ -109,12 +106,7 @@ print(json.dumps({"plain": plain, "patched": patched}))
 @pytest.fixture(scope="module")
 def seen(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("broker-batch")
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", SCRIPT, str(folder)], cwd=ROOT, capture_output=True, text=True,
-        timeout=180, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin",
-                          "PYTHONPATH": str(ROOT)})
-    assert done.returncode == 0, done.stderr[-3000:]
-    result: dict = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict = rasa_script_json(SCRIPT, str(folder))
     return result
 
 

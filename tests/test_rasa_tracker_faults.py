@@ -17,10 +17,8 @@ Skipped with a reason when PostgreSQL is not installed, except under CI.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from bot.local_services import Postgres
-from bot.settings import ROOT
-from bot.stack import RASA_PYTHON, free_port
+from bot.stack import free_port
+from tests.rasa_script import rasa_script_json
 
 if not Postgres.installed() and os.environ.get("CI") != "true":
     pytest.skip("postgresql not installed (`make stores` installs it)", allow_module_level=True)
@@ -100,15 +98,9 @@ def seen() -> Iterator[dict]:
     var_dir = Path(tempfile.mkdtemp(prefix="vagvisaren-tracker-faults-"))
     var_dir.chmod(0o755)
     try:
-        done = subprocess.run(
-            [str(RASA_PYTHON), "-c", SCRIPT, str(var_dir), str(free_port())], cwd=ROOT,
-            capture_output=True, text=True, timeout=180,
-            env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-                 "PYTHONPATH": str(ROOT)})
+        yield rasa_script_json(SCRIPT, str(var_dir), str(free_port()))
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    yield json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_rasa_as_shipped_forgets_the_conversation_when_postgresql_restarts(seen: dict) -> None:
