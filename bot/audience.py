@@ -6,9 +6,11 @@ learner_markers."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from bot.labels import labels
+from bot.language import shows_learner
 from bot.matching.types import Audience
 from bot.text import fold
 
@@ -18,6 +20,7 @@ ADULT_AGE = 18
 _AGE = re.compile(r"\b(?:jag är|jag e|jeg er|olen) (\d{1,2})(?:\s*år\b|[ -]?vuotias)")
 
 
+@lru_cache(maxsize=2)
 def _markers(name: str) -> tuple[str, ...]:
     return tuple(f" {fold(m)} " for words in labels()[name].values() for m in words)
 
@@ -35,8 +38,8 @@ def audience_of(events: list[dict[str, Any]]) -> Audience:
     if any((p.get("intent") or {}).get("name") == "ask_adult_education" or
            any(x.get("entity") == "origin" for x in p.get("entities") or []) for p in parsed):
         return "adult"
-    adult_words = _markers("adult_markers") + _markers("learner_markers")
-    if any(m in text for text in texts for m in adult_words):
+    if any(m in text for text in texts for m in _markers("adult_markers")) or \
+            any(shows_learner(e.get("text") or "") for e in said):
         return "adult"
     ages = [int(age) for e in said for age in _AGE.findall((e.get("text") or "").lower())]
     return "adult" if any(age >= ADULT_AGE for age in ages) else "young"

@@ -21,6 +21,7 @@ import httpx
 import yaml
 
 from bot.knowledge.loader import load_knowledge
+from bot.knowledge.schema import ADULT_LEVEL
 from bot.language import detect
 from bot.responses import pattern
 from bot.settings import ROOT
@@ -40,7 +41,6 @@ FALLBACKS = {"utter_default", "utter_location_unknown"}
 CHECKS = {"says", "not_says", "asks", "handover", "suggestions", "only", "fields", "within_km",
           "school_within_km", "buttons", "slots", "language", "plain_language", "no_fallback",
           "programmes_for"}
-ADULT_LEVEL = "adult"  # knowledge/programmes.yml `level` of adult-only education
 SCHOOL = "conversation-tests"
 
 

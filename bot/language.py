@@ -134,14 +134,15 @@ def plain_language_requested(explicit: object, intent: str | None,
     Returns None when nothing in this turn says anything about it, so the slot stays as it is:
     a typed request stays on until the user turns it off.
     """
-    if intent == "ask_plain_language" or _shows_learner(text):
+    if intent == "ask_plain_language" or shows_learner(text):
         return True
     if isinstance(explicit, bool) and explicit != previous_explicit:
         return explicit
     return None
 
 
-def _shows_learner(text: str) -> bool:
+def shows_learner(text: str) -> bool:
+    """Words that show a language learner (bot/labels.yml learner_markers)."""
     lowered = " ".join(text.lower().split())
     return any(marker in lowered for marker in _learner_markers())
 

@@ -33,6 +33,7 @@ TEXT_LANGUAGES = (*LANGUAGES, "en")
 
 Country = Literal["SE", "FI", "DK"]
 Level = Literal["upper_secondary_vocational", "upper_secondary_academic", "adult", "higher"]
+ADULT_LEVEL: Level = "adult"  # education for adults only: Komvux, Denmark's euv
 TargetGroup = Literal["year8", "adults", "both"]
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")]

@@ -24,7 +24,7 @@ import numpy as np
 from bot.knowledge.geo import haversine_km
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.queries import companies_for, place_by_id, professions_for
-from bot.knowledge.schema import KnowledgeBase, Place
+from bot.knowledge.schema import ADULT_LEVEL, KnowledgeBase, Place
 from bot.labels import LANGUAGES
 from bot.matching.lexical import ENTITY_BOOST, LexicalResult, lexical_index, normalised_scores
 from bot.matching.reasons import reason
@@ -63,7 +63,6 @@ NEAR_KM = 150  # companies further away come after all nearer ones, however well
 # 50 km away comes before a toy maker next door, one 100 km away does not.
 FIT_STEP_KM = 30.0
 FIT_PROFESSIONS = 3  # a company employing one of the top jobs fits best
-ADULT_LEVEL = "adult"  # programmes for adults only (Komvux, Denmark's euv): schema Level
 
 
 def _default_var_dir() -> Path:
@@ -132,13 +131,14 @@ class Matcher:
         professions = ranked(lambda fs: self._professions(fs, lex, sims, lang_m, lang, country))
         named = set(lex.professions)
         jobs = {p.id for p in professions[:FIT_PROFESSIONS]} | named
+        programmes = ranked(lambda fs: self._programmes(fs, lex, sims, lang_m, lang, country,
+                                                        audience))
+        if not programmes and audience == "young":
+            # Adult-only programmes left out left nothing: they beat no programme at all.
+            programmes = ranked(lambda fs: self._programmes(fs, lex, sims, lang_m, lang, country))
         return MatchResult(
             lang=lang, country=country, mode=mode, fields=fields,
-            programmes=self._for_audience(
-                audience, ranked(lambda fs: self._programmes(fs, lex, sims, lang_m, lang, country,
-                                                             audience)),
-                lambda: ranked(lambda fs: self._programmes(fs, lex, sims, lang_m, lang,
-                                                           country))),
+            programmes=programmes,
             professions=professions,
             companies=ranked(lambda fs: self._companies(fs, country, origin, named, jobs)),
         )
@@ -189,13 +189,6 @@ class Matcher:
                 if score > (best[1] if best else 0.0):
                     best = (fm, score)
         return best
-
-    @staticmethod
-    def _for_audience(audience: Audience | None, found: list[ProgrammeMatch],
-                      everyone: Callable[[], list[ProgrammeMatch]]) -> list[ProgrammeMatch]:
-        """A young user's list had the adult-only programmes left out: when that left nothing,
-        they are better than no programme at all."""
-        return found if found or audience != "young" else everyone()
 
     def _programmes(self, top: list[FieldMatch], lex: LexicalResult, sims: np.ndarray | None,
                     lang_m: str, lang: str, country: str | None,
